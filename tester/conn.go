@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+)
+
+// conn is the tester's side of one TCP connection: raw bytes, every read
+// under a deadline, and everything sent and received kept for the report.
+type conn struct {
+	t    *T
+	c    net.Conn
+	id   int
+	sent []byte
+	got  []byte // every byte received, in order
+	pos  int    // how much of got the check has consumed
+	eof  bool   // the server closed its side
+	err  error  // the read error that ended the stream, if not a clean close
+}
+
+// dial opens a connection to the server under test.
+func (t *T) dial() (*conn, error) {
+	d := net.Dialer{Timeout: t.timeout}
+	c, err := d.DialContext(t.ctx, "tcp", t.addr)
+	if err != nil {
+		return nil, &failure{
+			Summary: "could not connect to " + t.addr + ": " + describeNetErr(err, 0),
+			Hint:    t.serverHint(),
+		}
+	}
+	return &conn{t: t, c: c}, nil
+}
+
+// serverHint adds what is known about the server's process to a failure:
+// whether it is still running, and how it ended if not.
+func (t *T) serverHint() string {
+	if t.server == nil {
+		return ""
+	}
+	if st := t.server.exitStatus(); st != "" {
+		return "the server process " + st + "; its output is above, prefixed " + t.server.prefix
+	}
+	return ""
+}
+
+func (c *conn) Close() error { return c.c.Close() }
+
+// send writes b in one call and records it.
+func (c *conn) send(b []byte) error {
+	c.sent = append(c.sent, b...)
+	if c.t.rep.verbose {
+		c.t.rep.block(c.t.prefix, "sent:", b)
+	}
+	c.c.SetWriteDeadline(time.Now().Add(c.t.timeout))
+	if _, err := c.c.Write(b); err != nil {
+		return &failure{Summary: "sending failed: " + describeNetErr(err, len(c.got)), Sent: c.sent, Got: c.got}
+	}
+	return nil
+}
+
+// sendSlowly writes b in pieces of size n with a pause between them, to
+// test a server's handling of requests that arrive in fragments.
+func (c *conn) sendSlowly(b []byte, n int, pause time.Duration) error {
+	for len(b) > 0 {
+		k := min(n, len(b))
+		if err := c.send(b[:k]); err != nil {
+			return err
+		}
+		b = b[k:]
+		if len(b) > 0 {
+			select {
+			case <-time.After(pause):
+			case <-c.t.ctx.Done():
+				return c.t.ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+// closeWrite half-closes the connection: the server sees end of stream but
+// can still send.
+func (c *conn) closeWrite() error {
+	if tc, ok := c.c.(*net.TCPConn); ok {
+		return tc.CloseWrite()
+	}
+	return errors.New("not a TCP connection")
+}
+
+// fill reads more bytes into c.got, waiting at most until deadline. It
+// returns false when nothing more can arrive (the server closed, the read
+// failed, or the deadline passed with nothing new).
+func (c *conn) fill(deadline time.Time) bool {
+	if c.eof || c.err != nil {
+		return false
+	}
+	buf := make([]byte, 64*1024)
+	c.c.SetReadDeadline(deadline)
+	n, err := c.c.Read(buf)
+	if n > 0 {
+		if c.t.rep.verbose {
+			c.t.rep.block(c.t.prefix, "received:", buf[:n])
+		}
+		c.got = append(c.got, buf[:n]...)
+	}
+	switch {
+	case err == io.EOF:
+		c.eof = true
+	case err != nil:
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return n > 0
+		}
+		c.err = err
+	}
+	return n > 0 || err == nil
+}
+
+// readN waits for exactly n more bytes and consumes them. On failure it
+// returns what did arrive and an explanation of why the rest did not.
+func (c *conn) readN(n int) ([]byte, error) {
+	deadline := time.Now().Add(c.t.timeout)
+	for len(c.got)-c.pos < n {
+		if !c.fill(deadline) {
+			return c.got[c.pos:], c.why(deadline)
+		}
+	}
+	b := c.got[c.pos : c.pos+n]
+	c.pos += n
+	return b, nil
+}
+
+// readUntil waits for delim and consumes everything up to and including it.
+func (c *conn) readUntil(delim []byte, limit int) ([]byte, error) {
+	deadline := time.Now().Add(c.t.timeout)
+	for {
+		if i := bytes.Index(c.got[c.pos:], delim); i >= 0 {
+			b := c.got[c.pos : c.pos+i+len(delim)]
+			c.pos += i + len(delim)
+			return b, nil
+		}
+		if len(c.got)-c.pos > limit {
+			return c.got[c.pos:], fmt.Errorf("no %s within the first %d bytes", quote(delim), limit)
+		}
+		if !c.fill(deadline) {
+			return c.got[c.pos:], c.why(deadline)
+		}
+	}
+}
+
+// why explains, after a read came up short, what the connection did.
+func (c *conn) why(deadline time.Time) error {
+	n := len(c.got) - c.pos
+	switch {
+	case c.eof && n == 0 && c.pos == 0:
+		return errors.New("no response: the server closed the connection without answering")
+	case c.eof:
+		return fmt.Errorf("the server closed the connection after sending only %d bytes of it", n)
+	case c.err != nil:
+		return errors.New(describeNetErr(c.err, n))
+	case c.t.ctx.Err() != nil:
+		return errors.New("interrupted")
+	}
+	wait := c.t.timeout.Round(100 * time.Millisecond)
+	if n == 0 {
+		return fmt.Errorf("timeout: no response within %v (is the server still reading, waiting for more input?)", wait)
+	}
+	return fmt.Errorf("timeout: only %d bytes arrived within %v, then nothing more", n, wait)
+}
+
+// expectClosed waits up to grace for the server to close its side, ignoring
+// nothing: any byte that arrives first is reported as unexpected.
+func (c *conn) expectClosed(grace time.Duration) error {
+	deadline := time.Now().Add(grace)
+	for !c.eof && c.err == nil && time.Now().Before(deadline) {
+		c.fill(deadline)
+	}
+	switch {
+	case len(c.got) > c.pos:
+		return fmt.Errorf("expected the connection to close, but %d more bytes arrived: %s", len(c.got)-c.pos, quote(around(c.got[c.pos:], 0, 60)))
+	case c.eof:
+		return nil
+	case c.err != nil && isReset(c.err):
+		return nil // a reset closes the connection too
+	case c.err != nil:
+		return errors.New(describeNetErr(c.err, 0))
+	}
+	return fmt.Errorf("the server did not close the connection within %v", grace)
+}
+
+// expectSilence waits for d and fails if any byte arrives or the server
+// closes: used for incomplete requests, which deserve no answer yet.
+func (c *conn) expectSilence(d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) && !c.eof && c.err == nil {
+		c.fill(deadline)
+		if len(c.got) > c.pos {
+			return fmt.Errorf("the server answered %s before the request was complete", quote(around(c.got[c.pos:], 0, 60)))
+		}
+	}
+	switch {
+	case c.eof:
+		return errors.New("the server closed the connection before the request was complete")
+	case c.err != nil:
+		return errors.New(describeNetErr(c.err, 0))
+	}
+	return nil
+}
+
+func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
+
+// describeNetErr turns a network error into a sentence a learner can act
+// on, instead of a bare "EOF" or "read: connection reset by peer".
+func describeNetErr(err error, received int) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, io.EOF) && received == 0:
+		return "no response: the server closed the connection without answering"
+	case errors.Is(err, io.EOF):
+		return fmt.Sprintf("the server closed the connection after %d bytes", received)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused: nothing is listening there (did the server exit?)"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset: the server closed the socket abruptly (it crashed, or closed with unread input)"
+	case errors.Is(err, syscall.EPIPE):
+		return "broken pipe: the server closed the connection while the tester was still sending"
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout: the server did not answer in time"
+	}
+	return err.Error()
+}

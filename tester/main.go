@@ -1,0 +1,163 @@
+// Command tester drives real TCP traffic against an HTTP server built stage
+// by stage, the way CodeCrafters' tester does, but offline and with failures
+// explained: what was sent, what came back with every \r\n visible, where
+// the two first differ, and what to read next.
+//
+// Usage:
+//
+//	go run ./tester                       every stage against its reference solution
+//	go run ./tester -stage 2              stage 2's checks against stage02_parse
+//	go run ./tester -stage 2 -dir ~/mine  against ~/mine/your_program.sh
+//	go run ./tester -stage 2 -cmd 'python3 app.py'
+//	go run ./tester -stage 2 -addr localhost:4221
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"regexp"
+	"runtime"
+	"syscall"
+	"time"
+
+	"httpworkbook/stages"
+)
+
+// options are the tester's command-line flags.
+type options struct {
+	stage   int
+	ref     int
+	dir     string
+	cmd     string
+	addr    string
+	files   string
+	seed    int64
+	strict  bool
+	verbose bool
+	json    bool
+	run     *regexp.Regexp
+	wait    time.Duration
+	timeout time.Duration
+}
+
+func main() {
+	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runMain is main without os.Exit, so the testscript tests can call it.
+// It returns 0 when every check passed, 1 when one failed and 2 for a usage
+// error or when the tester itself could not run.
+func runMain(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tester", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	var runPattern string
+	fs.IntVar(&o.stage, "stage", 0, "test this stage (1-6), with the earlier stages' checks that still apply; 0 tests every stage against its reference")
+	fs.IntVar(&o.ref, "ref", 0, "test the reference solution of this stage instead of the selected stage's (instructors: does stage 3's reference pass stage 4?)")
+	fs.StringVar(&o.dir, "dir", "", "test the program started by `PATH`/your_program.sh, CodeCrafters' convention")
+	fs.StringVar(&o.cmd, "cmd", "", "test the server started by this shell `command`")
+	fs.StringVar(&o.addr, "addr", "", "test a server already running at `host:port`")
+	fs.StringVar(&o.files, "directory", "", "with -addr: the directory that server serves files from (stage 4 on)")
+	fs.Int64Var(&o.seed, "seed", 0, "seed for the random payloads; a failed run prints the seed that reproduces it")
+	fs.BoolVar(&o.strict, "strict", false, "also run the strict checks: malformed, oversized and incomplete requests")
+	fs.BoolVar(&o.verbose, "v", false, "show the raw bytes of every exchange")
+	fs.BoolVar(&o.json, "json", false, "print a JSON report on standard output; progress goes to standard error")
+	fs.StringVar(&runPattern, "run", "", "run only the checks whose slug matches this `regexp`")
+	fs.DurationVar(&o.wait, "wait", 15*time.Second, "how long to wait for the server to accept connections")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "how long one read may wait for the server")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: go run ./tester [-stage N] [-dir PATH | -cmd COMMAND | -addr HOST:PORT] [flags]\n\n")
+		fmt.Fprintf(stderr, "With no -stage, every stage's checks run against that stage's reference solution.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "tester: unexpected argument %q (flags go before it?)\n", fs.Arg(0))
+		return 2
+	}
+	if err := o.validate(runPattern); err != nil {
+		fmt.Fprintf(stderr, "tester: %v\n", err)
+		return 2
+	}
+
+	out := stdout
+	if o.json {
+		out = stderr
+	}
+	colour := false
+	if f, ok := out.(*os.File); ok {
+		colour = wantColour(f)
+	}
+	rep := &reporter{w: out, colour: colour, verbose: o.verbose}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	result, err := run(ctx, &o, rep)
+	if o.json && result != nil {
+		result.writeJSON(stdout)
+	}
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintln(stderr, "tester: interrupted; the server was stopped")
+		return 130
+	case err != nil:
+		fmt.Fprintf(stderr, "tester: %v\n", err)
+		return 2
+	case !result.Passed:
+		return 1
+	}
+	return 0
+}
+
+func (o *options) validate(runPattern string) error {
+	targets := 0
+	for _, s := range []string{o.dir, o.cmd, o.addr} {
+		if s != "" {
+			targets++
+		}
+	}
+	all, err := stages.All()
+	if err != nil {
+		return err
+	}
+	switch {
+	case targets > 1:
+		return errors.New("choose one of -dir, -cmd and -addr")
+	case o.stage < 0 || o.stage > len(all):
+		return fmt.Errorf("-stage %d: stages run from 1 to %d", o.stage, len(all))
+	case o.stage == 0 && (targets > 0 || o.ref != 0):
+		return errors.New("-dir, -cmd, -addr and -ref test one stage: add -stage N")
+	case o.ref < 0 || o.ref > len(all):
+		return fmt.Errorf("-ref %d: stages run from 1 to %d", o.ref, len(all))
+	case o.ref != 0 && targets > 0:
+		return errors.New("-ref picks a reference solution; it does not combine with -dir, -cmd or -addr")
+	case o.timeout <= 0 || o.wait <= 0:
+		return errors.New("-timeout and -wait must be positive")
+	}
+	if runPattern != "" {
+		re, err := regexp.Compile(runPattern)
+		if err != nil {
+			return fmt.Errorf("-run: %w", err)
+		}
+		o.run = re
+	}
+	if o.seed == 0 {
+		o.seed = time.Now().UnixNano() % 1_000_000
+	}
+	return nil
+}
+
+// compiledAt is this file's path when it was compiled, which locates the
+// workbook's source for "go run ./tester" from any directory.
+func compiledAt() string {
+	_, file, _, _ := runtime.Caller(0)
+	return file
+}
