@@ -74,12 +74,12 @@ func (r *reporter) block(prefix, label string, b []byte) {
 
 // checkResult is one check's outcome, as the -json report records it.
 type checkResult struct {
-	Stage    int      `json:"stage"`
-	Slug     string   `json:"slug"`
-	Name     string   `json:"name"`
-	Passed   bool     `json:"passed"`
-	Millis   int64    `json:"duration_ms"`
-	Failure  *failure `json:"failure,omitempty"`
+	Stage     int      `json:"stage"`
+	Slug      string   `json:"slug"`
+	Name      string   `json:"name"`
+	Passed    bool     `json:"passed"`
+	Millis    int64    `json:"duration_ms"`
+	Failure   *failure `json:"failure,omitempty"`
 	Reproduce []string `json:"reproduce,omitempty"`
 }
 
