@@ -29,7 +29,17 @@ func (t *T) expectEcho(c *conn, msg []byte) error {
 	if err := c.send(msg); err != nil {
 		return err
 	}
-	return t.expectBytes(c, msg, "expected the same bytes back")
+	if err := t.expectBytes(c, msg, "expected the same bytes back"); err != nil {
+		return err
+	}
+	if extra := c.extra(100 * time.Millisecond); len(extra) > 0 {
+		return &failure{
+			Summary: fmt.Sprintf("the echo was followed by %d bytes that were never sent", len(extra)),
+			Sent:    msg, Want: msg, Got: append(append([]byte(nil), msg...), extra...),
+			Hint:    "write back only the bytes the read returned (buf[:n]), not the whole buffer",
+		}
+	}
+	return nil
 }
 
 // expectBytes reads len(want) bytes and requires them to equal want.

@@ -194,6 +194,18 @@ func (c *conn) expectClosed(grace time.Duration) error {
 	return fmt.Errorf("the server did not close the connection within %v", grace)
 }
 
+// extra waits up to d for bytes the check did not ask for, and consumes
+// them. A correct server sends none, so waiting longer only slows a pass;
+// it never makes one fail.
+func (c *conn) extra(d time.Duration) []byte {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) && c.fill(deadline) {
+	}
+	b := c.got[c.pos:]
+	c.pos = len(c.got)
+	return b
+}
+
 // expectSilence waits for d and fails if any byte arrives or the server
 // closes: used for incomplete requests, which deserve no answer yet.
 func (c *conn) expectSilence(d time.Duration) error {

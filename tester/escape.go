@@ -75,15 +75,13 @@ func firstDiff(want, got []byte) int {
 	return n
 }
 
-// around returns up to width bytes of b starting a little before i, for
-// showing a difference in context.
+// around returns up to width bytes of b from index i on, for showing
+// both sides of a difference from the byte where they part.
 func around(b []byte, i, width int) []byte {
-	start := max(0, i-width/3)
-	end := min(len(b), start+width)
-	if start >= end {
+	if i >= len(b) {
 		return nil
 	}
-	return b[start:end]
+	return b[i:min(len(b), i+width)]
 }
 
 // describeDiff explains where want and got first differ, in words a learner
