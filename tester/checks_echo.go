@@ -36,7 +36,7 @@ func (t *T) expectEcho(c *conn, msg []byte) error {
 		return &failure{
 			Summary: fmt.Sprintf("the echo was followed by %d bytes that were never sent", len(extra)),
 			Sent:    msg, Want: msg, Got: append(append([]byte(nil), msg...), extra...),
-			Hint:    "write back only the bytes the read returned (buf[:n]), not the whole buffer",
+			Hint: "write back only the bytes the read returned (buf[:n]), not the whole buffer",
 		}
 	}
 	return nil
