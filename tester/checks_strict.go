@@ -98,14 +98,17 @@ func chunkedBody(t *T) error {
 		return err
 	}
 	defer c.Close()
+	hint := "decode every chunk up to the last (0) chunk and its trailer section, so the next request starts where the body ends"
 	if _, err := t.exchange(c, post, want{code: 404}); err != nil {
-		return err
+		f := asFailure(err)
+		f.Hint = hint
+		return f
 	}
 	echo := t.randomWord()
 	if _, err := t.exchange(c, request("GET", "/echo/"+echo, nil, nil), textBody(echo)); err != nil {
 		f := asFailure(err)
 		f.Detail = "the POST before it, on the same connection, had a chunked body: size lines in hex, each chunk followed by \\r\\n, a 0-size chunk, optional trailers and a blank line"
-		f.Hint = "decode every chunk up to the last (0) chunk and its trailer section, so the next request starts where the body ends"
+		f.Hint = hint
 		return f
 	}
 	return nil

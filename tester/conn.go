@@ -158,7 +158,7 @@ func (c *conn) readUntil(delim []byte, limit int) ([]byte, error) {
 func (c *conn) why(deadline time.Time) error {
 	n := len(c.got) - c.pos
 	switch {
-	case c.eof && n == 0 && c.pos == 0:
+	case c.eof && n == 0:
 		return errors.New("no response: the server closed the connection without answering")
 	case c.eof:
 		return fmt.Errorf("the server closed the connection after sending only %d bytes of it", n)
