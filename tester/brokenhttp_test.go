@@ -23,6 +23,13 @@ type naiveHTTP struct {
 	closeNever    bool // says Connection: close but keeps the socket open
 	oneAtATime    bool // serves connections one after another
 	ignoresBody   bool // never reads a request body
+
+	// Stage 3: methods turns on 405, HEAD and OPTIONS; the rest break them.
+	methods        bool
+	noAllow        bool // 405 without an Allow header
+	headBody       bool // HEAD responses carry the body
+	headZeroLength bool // HEAD responses say Content-Length: 0
+	optionsLength  bool // 204 responses carry Content-Length: 0
 }
 
 func init() {
@@ -38,6 +45,12 @@ func init() {
 		"http-one-at-a-time":  {oneAtATime: true},
 		"http-ignores-body":   {ignoresBody: true},
 		"http-lenient":        {},
+
+		"routing-ok":             {methods: true},
+		"routing-no-allow":       {methods: true, noAllow: true},
+		"routing-head-body":      {methods: true, headBody: true},
+		"routing-head-no-length": {methods: true, headZeroLength: true},
+		"routing-options-length": {methods: true, optionsLength: true},
 	} {
 		brokenServers[name] = srv.serve
 	}
@@ -73,13 +86,38 @@ func (s naiveHTTP) conn(c net.Conn) {
 		}
 		closing := strings.EqualFold(req.headers["connection"], "close")
 		status, ctype, body := s.route(req)
+		allow := ""
+		if s.methods && req.method != "GET" && status != "404 Not Found" {
+			status, allow = "405 Method Not Allowed", "GET, HEAD, OPTIONS"
+			switch req.method {
+			case "HEAD":
+				status, allow = "200 OK", ""
+			case "OPTIONS":
+				status, ctype, body = "204 No Content", "", ""
+			}
+		}
+		length := len(body)
+		if req.method == "HEAD" && s.methods {
+			if !s.headBody {
+				body = ""
+			}
+			if s.headZeroLength {
+				length = 0
+			}
+		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "HTTP/1.1 %s\r\n", status)
-		if body != "" {
+		if ctype != "" {
 			fmt.Fprintf(&b, "Content-Type: %s\r\n", ctype)
 		}
-		if !(s.echoNoLength && strings.HasPrefix(req.target, "/echo/")) {
-			fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
+		if allow != "" && !s.noAllow {
+			fmt.Fprintf(&b, "Allow: %s\r\n", allow)
+		}
+		switch {
+		case s.echoNoLength && strings.HasPrefix(req.target, "/echo/"):
+		case strings.HasPrefix(status, "204") && !s.optionsLength:
+		default:
+			fmt.Fprintf(&b, "Content-Length: %d\r\n", length)
 		}
 		if closing && !s.closeNoHeader {
 			b.WriteString("Connection: close\r\n")

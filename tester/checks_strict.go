@@ -144,19 +144,19 @@ func expectContinue(t *T) error {
 // Then it sends the rest, and each must be answered as if whole.
 func incompleteNoAnswer(t *T) error {
 	word := t.randomWord()
-	full := "POST /echo/" + word + " HTTP/1.1\r\nHost: localhost:4221\r\nContent-Length: 5\r\n\r\nhello"
+	full := "POST /missing/" + word + " HTTP/1.1\r\nHost: localhost:4221\r\nContent-Length: 5\r\n\r\nhello"
 	cuts := []struct {
 		where string
 		at    string // the request is cut just before the end of this prefix
 	}{
 		{"inside the method", "PO"},
-		{"inside the target", "POST /ec"},
-		{"inside the version", "POST /echo/" + word + " HTT"},
-		{"before the request line's CRLF", "POST /echo/" + word + " HTTP/1.1"},
-		{"inside a header name", "POST /echo/" + word + " HTTP/1.1\r\nHo"},
-		{"inside a header value", "POST /echo/" + word + " HTTP/1.1\r\nHost: local"},
-		{"before the final CRLF", "POST /echo/" + word + " HTTP/1.1\r\nHost: localhost:4221\r\nContent-Length: 5\r\n"},
-		{"inside the body", "POST /echo/" + word + " HTTP/1.1\r\nHost: localhost:4221\r\nContent-Length: 5\r\n\r\nhel"},
+		{"inside the target", "POST /mis"},
+		{"inside the version", "POST /missing/" + word + " HTT"},
+		{"before the request line's CRLF", "POST /missing/" + word + " HTTP/1.1"},
+		{"inside a header name", "POST /missing/" + word + " HTTP/1.1\r\nHo"},
+		{"inside a header value", "POST /missing/" + word + " HTTP/1.1\r\nHost: local"},
+		{"before the final CRLF", "POST /missing/" + word + " HTTP/1.1\r\nHost: localhost:4221\r\nContent-Length: 5\r\n"},
+		{"inside the body", "POST /missing/" + word + " HTTP/1.1\r\nHost: localhost:4221\r\nContent-Length: 5\r\n\r\nhel"},
 	}
 	host, port := t.reproAddr()
 	t.reproduce("printf %s | nc %s %s   (no -N: nc keeps the connection open, and the server should say nothing)", printfQuote([]byte(cuts[3].at)), host, port)
@@ -182,7 +182,7 @@ func incompleteNoAnswer(t *T) error {
 		if err := c.send(rest); err != nil {
 			return err
 		}
-		// POST /echo/... is not a route: the whole request must now get 404.
+		// No stage has a /missing/ route: the whole request must now get 404.
 		if _, err := t.expectResponse(c, []byte(full), want{code: 404}); err != nil {
 			f := asFailure(err)
 			f.Detail = "the request was sent in two parts, cut " + cut.where + "; after the second part it is complete"
