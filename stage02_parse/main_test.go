@@ -221,6 +221,7 @@ func TestServeErrors(t *testing.T) {
 		body   string
 	}{
 		{"garbage", "HELLO\r\n\r\n", 400, "malformed request line\n"},
+		{"TLS handshake without a line end", "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 400, "malformed request line\n"},
 		{"bare LF", "GET / HTTP/1.1\nHost: x\n\n", 400, "line does not end in CRLF\n"},
 		{"HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, "HTTP version not supported\n"},
 		{"missing Host", "GET / HTTP/1.1\r\n\r\n", 400, "missing Host header\n"},

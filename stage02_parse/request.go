@@ -72,9 +72,10 @@ var (
 	// colon, which RFC 9112 §5.1 requires a server to reject with 400:
 	// intermediaries disagree on what such a name means.
 	ErrSpaceBeforeColon = &StatusError{400, "whitespace between header field name and colon"}
-	// ErrFieldValue means a field value holds a control character other
-	// than HTAB, including NUL and a bare CR (RFC 9110 §5.5, RFC 9112 §2.2).
-	ErrFieldValue = &StatusError{400, "control character in header field value"}
+	// ErrControlChar means a header or trailer field line holds a control
+	// character other than HTAB, such as NUL or a CR not followed by LF
+	// (RFC 9110 §5.5, RFC 9112 §2.2).
+	ErrControlChar = &StatusError{400, "control character in header field"}
 	// ErrHeaderTooLarge means the header section, or a chunked body's
 	// trailer section, is larger than MaxHeaderBytes.
 	ErrHeaderTooLarge = &StatusError{431, "request header fields too large"}
@@ -197,7 +198,7 @@ func ReadRequestHead(br *bufio.Reader) (*Request, error) {
 	// the request line, which some clients send after a body.
 	var line string
 	for line == "" {
-		l, n, err := readLine(br, budget, ErrHeaderTooLarge)
+		l, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrRequestLine)
 		if err == io.EOF && budget == MaxHeaderBytes {
 			return nil, io.EOF // no request at all: a clean end of input
 		}
@@ -213,7 +214,7 @@ func ReadRequestHead(br *bufio.Reader) (*Request, error) {
 	}
 
 	for {
-		l, n, err := readLine(br, budget, ErrHeaderTooLarge)
+		l, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrControlChar)
 		if err != nil {
 			return nil, fmt.Errorf("read header: %w", unexpected(err))
 		}
@@ -319,19 +320,22 @@ func (r *Request) Write(w io.Writer) error {
 
 // readLine reads one line and returns it without its CRLF, with the number
 // of bytes it consumed. More than limit bytes without a line end is the
-// error tooLong, reported as soon as the byte past the limit arrives rather
-// than after waiting for the rest of the line.
+// error tooLong, and a control character other than HTAB is the error
+// invalid. Both are reported as soon as the offending byte arrives, rather
+// than after waiting for a line end that may never come: a TLS handshake
+// sent to this plain-text port, say, gets its 400 at once.
 //
 // Lines must end in CRLF. RFC 9112 §2.2 allows a recipient to accept a bare
 // LF too; this parser does not, and answers 400 (ErrLineEnding), so that
 // every line ends the same way for this server and for anything in front
 // of it: disagreeing about where a line ends is how request smuggling
 // starts, and strictness makes a learner's client bug visible at once. A CR
-// elsewhere stays in the line, where the character checks refuse it.
+// not followed by LF is a control character like any other (RFC 9112 §2.2
+// forbids a bare CR).
 //
 // It reads byte by byte from br's buffer, which costs no system call per
 // byte, and does not depend on the size of br's buffer.
-func readLine(br *bufio.Reader, limit int, tooLong error) (string, int, error) {
+func readLine(br *bufio.Reader, limit int, tooLong, invalid error) (string, int, error) {
 	var line []byte
 	for {
 		c, err := br.ReadByte()
@@ -341,14 +345,18 @@ func readLine(br *bufio.Reader, limit int, tooLong error) (string, int, error) {
 			}
 			return "", len(line), err
 		}
-		if len(line)+1 > limit {
-			return "", len(line) + 1, tooLong
+		n := len(line) + 1
+		if n > limit {
+			return "", n, tooLong
 		}
-		if c == '\n' {
-			if len(line) == 0 || line[len(line)-1] != '\r' {
-				return "", len(line) + 1, ErrLineEnding
-			}
-			return string(line[:len(line)-1]), len(line) + 1, nil
+		afterCR := len(line) > 0 && line[len(line)-1] == '\r'
+		switch {
+		case c == '\n' && afterCR:
+			return string(line[:len(line)-1]), n, nil
+		case c == '\n':
+			return "", n, ErrLineEnding
+		case afterCR, c < 0x20 && c != '\t' && c != '\r', c == 0x7f:
+			return "", n, invalid
 		}
 		line = append(line, c)
 	}
@@ -366,8 +374,10 @@ func unexpected(err error) error {
 // parseRequestLine parses "method SP request-target SP HTTP-version"
 // (RFC 9112 §3). It splits on single spaces only: RFC 9112 §3 lets a server
 // also split on runs of whitespace, but one rule is easier to get right.
+// readLine has refused every other control character, but let HTAB
+// through, which only field values may hold.
 func parseRequestLine(line string) (*Request, error) {
-	if hasCTL(line, false) {
+	if strings.Contains(line, "\t") {
 		return nil, ErrRequestLine
 	}
 	method, rest, ok1 := strings.Cut(line, " ")
@@ -408,6 +418,8 @@ func checkVersion(v string) error {
 }
 
 // parseFieldLine parses "field-name ":" OWS field-value OWS" (RFC 9112 §5).
+// The value may hold any byte readLine let through: visible ASCII, SP, HTAB
+// and obs-text, the bytes from 0x80 up that RFC 9110 §5.5 still allows.
 func parseFieldLine(line string) (Field, error) {
 	if strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t") {
 		return Field{}, ErrHeaderLine // obs-fold: a continuation line
@@ -422,11 +434,7 @@ func parseFieldLine(line string) (Field, error) {
 	if !isToken(name) {
 		return Field{}, ErrHeaderLine
 	}
-	value = strings.Trim(value, " \t")
-	if hasCTL(value, true) {
-		return Field{}, ErrFieldValue
-	}
-	return Field{Name: name, Value: value}, nil
+	return Field{Name: name, Value: strings.Trim(value, " \t")}, nil
 }
 
 // checkHost enforces RFC 9112 §3.2: exactly one Host in an HTTP/1.1
@@ -532,7 +540,7 @@ func readFixed(br *bufio.Reader, n int64) ([]byte, error) {
 func readChunked(br *bufio.Reader) ([]byte, error) {
 	var buf bytes.Buffer
 	for {
-		line, _, err := readLine(br, maxChunkLineBytes, ErrChunk)
+		line, _, err := readLine(br, maxChunkLineBytes, ErrChunk, ErrChunk)
 		if err != nil {
 			return nil, unexpected(err)
 		}
@@ -556,7 +564,7 @@ func readChunked(br *bufio.Reader) ([]byte, error) {
 
 	budget := MaxHeaderBytes
 	for {
-		line, n, err := readLine(br, budget, ErrHeaderTooLarge)
+		line, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrControlChar)
 		if err != nil {
 			return nil, fmt.Errorf("trailer: %w", unexpected(err))
 		}
@@ -579,9 +587,6 @@ func readChunked(br *bufio.Reader) ([]byte, error) {
 // (RFC 9112 §7.1.1). A size too large for int64 is certainly over
 // MaxBodyBytes, so it is reported as ErrBodyTooLarge.
 func parseChunkSize(line string) (int64, error) {
-	if hasCTL(line, true) {
-		return 0, ErrChunk
-	}
 	i := 0
 	for i < len(line) && isHex(line[i]) {
 		i++
@@ -667,18 +672,6 @@ func validHost(s string) bool {
 		}
 	}
 	return true
-}
-
-// hasCTL reports whether s holds a control character (0x00-0x1F or 0x7F),
-// allowing HTAB when allowTab is set, as field values do.
-func hasCTL(s string, allowTab bool) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < 0x20 && !(allowTab && c == '\t')) || c == 0x7f {
-			return true
-		}
-	}
-	return false
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

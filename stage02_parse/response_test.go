@@ -67,7 +67,7 @@ func TestResponseWrite(t *testing.T) {
 func TestStatusTextCoversEverySentinel(t *testing.T) {
 	for _, err := range []*StatusError{
 		ErrRequestLine, ErrTarget, ErrVersion, ErrUnsupportedVersion, ErrLineEnding,
-		ErrHeaderLine, ErrSpaceBeforeColon, ErrFieldValue, ErrHeaderTooLarge,
+		ErrHeaderLine, ErrSpaceBeforeColon, ErrControlChar, ErrHeaderTooLarge,
 		ErrMissingHost, ErrMultipleHost, ErrInvalidHost, ErrContentLength,
 		ErrLengthAndEncoding, ErrTransferEncoding, ErrUnsupportedCoding, ErrChunk,
 		ErrBodyTooLarge,
