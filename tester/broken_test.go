@@ -31,6 +31,11 @@ func brokenMain() int {
 		return 2
 	}
 	name := os.Args[1]
+	for i, arg := range os.Args {
+		if (arg == "--directory" || arg == "-directory") && i+1 < len(os.Args) {
+			filesDir = os.Args[i+1]
+		}
+	}
 	switch name {
 	case "exits-at-start":
 		fmt.Fprintln(os.Stderr, "error: cannot read config.toml")

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -30,6 +33,15 @@ type naiveHTTP struct {
 	headBody       bool // HEAD responses carry the body
 	headZeroLength bool // HEAD responses say Content-Length: 0
 	optionsLength  bool // 204 responses carry Content-Length: 0
+
+	// Stage 4: params turns on the user and file routes; safeFiles keeps
+	// file names inside --directory; the rest break them.
+	params       bool
+	safeFiles    bool
+	meAsID       bool // /users/me answered by /users/{id}
+	filesAnyType bool // files served as text/plain
+	post200      bool // POST /files answers 200 instead of 201
+	filesFromCwd bool // ignores --directory
 }
 
 func init() {
@@ -51,6 +63,13 @@ func init() {
 		"routing-head-body":      {methods: true, headBody: true},
 		"routing-head-no-length": {methods: true, headZeroLength: true},
 		"routing-options-length": {methods: true, optionsLength: true},
+
+		"params-ok":          {methods: true, params: true, safeFiles: true},
+		"params-me-as-id":    {methods: true, params: true, safeFiles: true, meAsID: true},
+		"params-files-naive": {methods: true, params: true},
+		"params-files-text":  {methods: true, params: true, safeFiles: true, filesAnyType: true},
+		"params-post-200":    {methods: true, params: true, safeFiles: true, post200: true},
+		"params-files-cwd":   {methods: true, params: true, safeFiles: true, filesFromCwd: true},
 	} {
 		brokenServers[name] = srv.serve
 	}
@@ -74,6 +93,7 @@ func (s naiveHTTP) serve(ln net.Listener) {
 type naiveRequest struct {
 	method, target string
 	headers        map[string]string // lower-case names
+	body           string
 }
 
 func (s naiveHTTP) conn(c net.Conn) {
@@ -87,7 +107,8 @@ func (s naiveHTTP) conn(c net.Conn) {
 		closing := strings.EqualFold(req.headers["connection"], "close")
 		status, ctype, body := s.route(req)
 		allow := ""
-		if s.methods && req.method != "GET" && status != "404 Not Found" {
+		postsFile := s.params && req.method == "POST" && strings.HasPrefix(req.target, "/files/")
+		if s.methods && req.method != "GET" && status != "404 Not Found" && !postsFile {
 			status, allow = "405 Method Not Allowed", "GET, HEAD, OPTIONS"
 			switch req.method {
 			case "HEAD":
@@ -175,12 +196,19 @@ func (s naiveHTTP) read(c net.Conn, r *bufio.Reader) (naiveRequest, bool) {
 		}
 	}
 	if n, err := strconv.Atoi(req.headers["content-length"]); err == nil && n > 0 && !s.ignoresBody && !s.singleRead {
-		io.CopyN(io.Discard, r, int64(n))
+		body := make([]byte, n)
+		io.ReadFull(r, body)
+		req.body = string(body)
 	}
 	return req, true
 }
 
 func (s naiveHTTP) route(req naiveRequest) (status, ctype, body string) {
+	if s.params {
+		if status, ctype, body, ok := s.routeParams(req); ok {
+			return status, ctype, body
+		}
+	}
 	switch {
 	case s.alwaysOK:
 		return "200 OK", "", ""
@@ -192,4 +220,59 @@ func (s naiveHTTP) route(req naiveRequest) (status, ctype, body string) {
 		return "200 OK", "text/plain", req.headers["user-agent"]
 	}
 	return "404 Not Found", "", ""
+}
+
+// filesDir is the --directory the broken server was started with.
+var filesDir = "."
+
+// routeParams answers stage 4's routes. With safeFiles off it joins the
+// decoded name to the directory as it comes, the classic traversal bug.
+func (s naiveHTTP) routeParams(req naiveRequest) (status, ctype, body string, ok bool) {
+	parts := strings.Split(strings.TrimPrefix(req.target, "/"), "/")
+	switch {
+	case len(parts) == 2 && parts[0] == "users" && parts[1] == "me" && !s.meAsID:
+		return "200 OK", "text/plain", "current user", true
+	case len(parts) == 2 && parts[0] == "users":
+		return "200 OK", "text/plain", "user " + parts[1], true
+	case len(parts) == 4 && parts[0] == "users" && parts[2] == "posts":
+		return "200 OK", "text/plain", "post " + parts[3] + " of user " + parts[1], true
+	case len(parts) >= 2 && parts[0] == "files":
+		raw := strings.Join(parts[1:], "/")
+		name, err := url.PathUnescape(raw)
+		dir := filesDir
+		if s.filesFromCwd {
+			dir = "."
+		}
+		if err != nil {
+			return "400 Bad Request", "", "", true
+		}
+		if s.safeFiles {
+			if strings.ContainsAny(name, "/\\\x00") || name == ".." || name == "." {
+				return "400 Bad Request", "", "", true
+			}
+			if fi, err := os.Lstat(filepath.Join(dir, name)); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+				return "404 Not Found", "", "", true
+			}
+		}
+		path := filepath.Join(dir, name)
+		if req.method == "POST" {
+			if err := os.WriteFile(path, []byte(req.body), 0o644); err != nil {
+				return "404 Not Found", "", "", true
+			}
+			if s.post200 {
+				return "200 OK", "", "", true
+			}
+			return "201 Created", "", "", true
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return "404 Not Found", "", "", true
+		}
+		ctype = "application/octet-stream"
+		if s.filesAnyType {
+			ctype = "text/plain"
+		}
+		return "200 OK", ctype, string(data), true
+	}
+	return "", "", "", false
 }

@@ -60,6 +60,14 @@ func (t *T) expectResponse(c *conn, req []byte, w want) (*response, error) {
 			[]byte(wantLine), []byte(resp.statusLine()))
 	}
 
+	if w.checkBody && !bytes.Equal(resp.body, w.body) {
+		f := &failure{
+			Summary: fmt.Sprintf("expected a %d-byte body %s, got %d bytes %s", len(w.body), quote(around(w.body, 0, 40)), len(resp.body), quote(around(resp.body, 0, 40))),
+			Sent:    req, Got: resp.raw, Diff: describeDiff(w.body, resp.body),
+		}
+		return resp, f
+	}
+
 	names := make([]string, 0, len(w.headers))
 	for name := range w.headers {
 		names = append(names, name)
@@ -78,14 +86,6 @@ func (t *T) expectResponse(c *conn, req []byte, w want) (*response, error) {
 		case !headerValueMatches(name, wantValue, got[0]):
 			return resp, fail(fmt.Sprintf("expected %s: %s, got %s: %s", name, wantValue, name, got[0]), []byte(wantValue), []byte(got[0]))
 		}
-	}
-
-	if w.checkBody && !bytes.Equal(resp.body, w.body) {
-		f := &failure{
-			Summary: fmt.Sprintf("expected a %d-byte body %s, got %d bytes %s", len(w.body), quote(around(w.body, 0, 40)), len(resp.body), quote(around(resp.body, 0, 40))),
-			Sent:    req, Got: resp.raw, Diff: describeDiff(w.body, resp.body),
-		}
-		return resp, f
 	}
 
 	if w.closes {
