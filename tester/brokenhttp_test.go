@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -10,7 +11,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// naiveLoop holds stage 6's flaws: what goes wrong when a server handles
+// partial writes and failed writes badly.
+type naiveLoop struct {
+	dropsOnBlock     bool // abandons the rest of a write that would block
+	diesOnWriteError bool // exits when a client has gone (SIGPIPE in C)
+}
 
 // naiveHTTP is a small HTTP server written the way a first attempt often
 // is: it trusts its input and validates nothing. With no flaw it passes
@@ -42,6 +51,9 @@ type naiveHTTP struct {
 	filesAnyType bool // files served as text/plain
 	post200      bool // POST /files answers 200 instead of 201
 	filesFromCwd bool // ignores --directory
+
+	json naiveJSON // stage 5
+	loop naiveLoop // stage 6
 }
 
 func init() {
@@ -73,6 +85,35 @@ func init() {
 	} {
 		brokenServers[name] = srv.serve
 	}
+	stage5 := naiveHTTP{methods: true, params: true, safeFiles: true, json: naiveJSON{on: true}}
+	for name, flaw := range map[string]func(*naiveJSON){
+		"json-ok":             func(*naiveJSON) {},
+		"json-no-location":    func(j *naiveJSON) { j.noLocation = true },
+		"json-any-type":       func(j *naiveJSON) { j.anyType = true },
+		"json-unknown-fields": func(j *naiveJSON) { j.unknownFields = true },
+		"json-reads-all":      func(j *naiveJSON) { j.readsAll = true },
+		"json-gzip-plain-len": func(j *naiveJSON) { j.gzipPlainLen = true },
+		"json-gzip-ignores-q": func(j *naiveJSON) { j.gzipIgnoresQ = true },
+		"json-no-vary":        func(j *naiveJSON) { j.noVary = true },
+		"json-ignores-query":  func(j *naiveJSON) { j.ignoresQuery = true },
+		"json-racy-ids":       func(j *naiveJSON) { j.racyIDs = true },
+		"json-text-errors":    func(j *naiveJSON) { j.textErrors = true },
+	} {
+		srv := stage5
+		flaw(&srv.json)
+		brokenServers[name] = srv.serve
+	}
+	for name, flaw := range map[string]func(*naiveLoop){
+		"loop-drops-on-block": func(l *naiveLoop) { l.dropsOnBlock = true },
+		"loop-dies-on-epipe":  func(l *naiveLoop) { l.diesOnWriteError = true },
+		"loop-one-at-a-time":  func(l *naiveLoop) {},
+	} {
+		srv := stage5
+		flaw(&srv.loop)
+		srv.oneAtATime = name == "loop-one-at-a-time"
+		brokenServers[name] = srv.serve
+	}
+
 }
 
 func (s naiveHTTP) serve(ln net.Listener) {
@@ -94,6 +135,7 @@ type naiveRequest struct {
 	method, target string
 	headers        map[string]string // lower-case names
 	body           string
+	tooLarge       bool // over stage 5's 1 MiB limit, body left unread
 }
 
 func (s naiveHTTP) conn(c net.Conn) {
@@ -105,10 +147,9 @@ func (s naiveHTTP) conn(c net.Conn) {
 			return
 		}
 		closing := strings.EqualFold(req.headers["connection"], "close")
-		status, ctype, body := s.route(req)
+		status, ctype, body, methodAware := s.route(req)
 		allow := ""
-		postsFile := s.params && req.method == "POST" && strings.HasPrefix(req.target, "/files/")
-		if s.methods && req.method != "GET" && status != "404 Not Found" && !postsFile {
+		if s.methods && req.method != "GET" && status != "404 Not Found" && !methodAware {
 			status, allow = "405 Method Not Allowed", "GET, HEAD, OPTIONS"
 			switch req.method {
 			case "HEAD":
@@ -117,7 +158,28 @@ func (s naiveHTTP) conn(c net.Conn) {
 				status, ctype, body = "204 No Content", "", ""
 			}
 		}
+		var extra []string
+		declared := -1 // a Content-Length other than the body's, for a flaw
+		if s.json.on && body != "" && s.acceptsGzip(req) {
+			plainLen := len(body)
+			body = gzipped(body)
+			extra = append(extra, "Content-Encoding: gzip")
+			if !s.json.noVary {
+				extra = append(extra, "Vary: Accept-Encoding")
+			}
+			if s.json.gzipPlainLen {
+				declared = plainLen
+			}
+		}
+		if strings.HasPrefix(status, "201") && req.target == "/users" && !s.json.noLocation {
+			var u user
+			json.Unmarshal([]byte(body), &u)
+			extra = append(extra, "Location: /users/"+u.ID.String())
+		}
 		length := len(body)
+		if declared >= 0 {
+			length = declared
+		}
 		if req.method == "HEAD" && s.methods {
 			if !s.headBody {
 				body = ""
@@ -134,6 +196,9 @@ func (s naiveHTTP) conn(c net.Conn) {
 		if allow != "" && !s.noAllow {
 			fmt.Fprintf(&b, "Allow: %s\r\n", allow)
 		}
+		for _, h := range extra {
+			b.WriteString(h + "\r\n")
+		}
 		switch {
 		case s.echoNoLength && strings.HasPrefix(req.target, "/echo/"):
 		case strings.HasPrefix(status, "204") && !s.optionsLength:
@@ -148,10 +213,22 @@ func (s naiveHTTP) conn(c net.Conn) {
 		if s.bareLF {
 			out = strings.ReplaceAll(out, "\r\n", "\n")
 		}
-		if _, err := io.WriteString(c, out); err != nil {
-			return
+		if s.loop.dropsOnBlock {
+			// Gives up on whatever the socket does not take at once, as a
+			// loop that ignores a partial write to a non-blocking socket.
+			c.SetWriteDeadline(time.Now().Add(5 * time.Millisecond))
 		}
-		if s.closeEach || (closing && !s.closeNever) {
+		if _, err := io.WriteString(c, out); err != nil {
+			if s.loop.diesOnWriteError {
+				fmt.Fprintln(os.Stderr, "write:", err, "(exiting, as a C server killed by SIGPIPE would)")
+				os.Exit(1)
+			}
+			if !s.loop.dropsOnBlock {
+				return
+			}
+		}
+		c.SetWriteDeadline(time.Time{})
+		if s.closeEach || (closing && !s.closeNever) || req.tooLarge {
 			return
 		}
 	}
@@ -195,7 +272,12 @@ func (s naiveHTTP) read(c net.Conn, r *bufio.Reader) (naiveRequest, bool) {
 			req.headers[strings.ToLower(name)] = strings.TrimLeft(value, " ")
 		}
 	}
-	if n, err := strconv.Atoi(req.headers["content-length"]); err == nil && n > 0 && !s.ignoresBody && !s.singleRead {
+	n, err := strconv.Atoi(req.headers["content-length"])
+	if s.json.on && n > 1<<20 && !s.json.readsAll {
+		req.tooLarge = true
+		return req, true
+	}
+	if err == nil && n > 0 && !s.ignoresBody && !s.singleRead {
 		body := make([]byte, n)
 		io.ReadFull(r, body)
 		req.body = string(body)
@@ -203,23 +285,34 @@ func (s naiveHTTP) read(c net.Conn, r *bufio.Reader) (naiveRequest, bool) {
 	return req, true
 }
 
-func (s naiveHTTP) route(req naiveRequest) (status, ctype, body string) {
+// route answers a request. methodAware says the route itself chose the
+// status for this method, so the stage-3 method rules leave it alone.
+func (s naiveHTTP) route(req naiveRequest) (status, ctype, body string, methodAware bool) {
+	if req.tooLarge {
+		b, _ := json.Marshal(map[string]string{"error": "body over 1 MiB"})
+		return "413 Content Too Large", "application/json", string(b), true
+	}
+	if s.json.on {
+		if status, ctype, body, ok := s.jsonRoute(req); ok {
+			return status, ctype, body, true
+		}
+	}
 	if s.params {
 		if status, ctype, body, ok := s.routeParams(req); ok {
-			return status, ctype, body
+			return status, ctype, body, req.method == "POST"
 		}
 	}
 	switch {
 	case s.alwaysOK:
-		return "200 OK", "", ""
+		return "200 OK", "", "", false
 	case req.target == "/":
-		return "200 OK", "", ""
+		return "200 OK", "", "", false
 	case strings.HasPrefix(req.target, "/echo/"):
-		return "200 OK", "text/plain", strings.TrimPrefix(req.target, "/echo/")
+		return "200 OK", "text/plain", strings.TrimPrefix(req.target, "/echo/"), false
 	case req.target == "/user-agent":
-		return "200 OK", "text/plain", req.headers["user-agent"]
+		return "200 OK", "text/plain", req.headers["user-agent"], false
 	}
-	return "404 Not Found", "", ""
+	return "404 Not Found", "", "", false
 }
 
 // filesDir is the --directory the broken server was started with.

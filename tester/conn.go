@@ -43,6 +43,12 @@ func (t *T) serverHint() string {
 	if t.server == nil {
 		return ""
 	}
+	// A server that just crashed may not have been reaped yet: give it a
+	// moment, since this runs only when something already failed.
+	select {
+	case <-t.server.done:
+	case <-time.After(500 * time.Millisecond):
+	}
 	if st := t.server.exitStatus(); st != "" {
 		return "the server process " + st + "; its output is above, prefixed " + t.server.prefix
 	}

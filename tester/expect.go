@@ -60,20 +60,37 @@ func (t *T) expectResponse(c *conn, req []byte, w want) (*response, error) {
 			[]byte(wantLine), []byte(resp.statusLine()))
 	}
 
-	if w.checkBody && !bytes.Equal(resp.body, w.body) {
-		f := &failure{
-			Summary: fmt.Sprintf("expected a %d-byte body %s, got %d bytes %s", len(w.body), quote(around(w.body, 0, 40)), len(resp.body), quote(around(resp.body, 0, 40))),
-			Sent:    req, Got: resp.raw, Diff: describeDiff(w.body, resp.body),
+	checkBody := func() error {
+		if w.checkBody && !bytes.Equal(resp.body, w.body) {
+			return &failure{
+				Summary: fmt.Sprintf("expected a %d-byte body %s, got %d bytes %s", len(w.body), quote(around(w.body, 0, 40)), len(resp.body), quote(around(resp.body, 0, 40))),
+				Sent:    req, Got: resp.raw, Diff: describeDiff(w.body, resp.body),
+			}
 		}
-		return resp, f
+		return nil
 	}
 
 	names := make([]string, 0, len(w.headers))
 	for name := range w.headers {
 		names = append(names, name)
 	}
-	sort.Strings(names)
+	// Content-Encoding first: it explains a body that looks wrong. Then the
+	// body, which explains a wrong Content-Length. Then the other headers.
+	sort.Slice(names, func(i, j int) bool {
+		ci, cj := strings.EqualFold(names[i], "Content-Encoding"), strings.EqualFold(names[j], "Content-Encoding")
+		if ci != cj {
+			return ci
+		}
+		return names[i] < names[j]
+	})
+	bodyChecked := false
 	for _, name := range names {
+		if !bodyChecked && !strings.EqualFold(name, "Content-Encoding") {
+			bodyChecked = true
+			if err := checkBody(); err != nil {
+				return resp, err
+			}
+		}
 		wantValue, got := w.headers[name], resp.header(name)
 		switch {
 		case wantValue == "" && len(got) > 0:
@@ -85,6 +102,11 @@ func (t *T) expectResponse(c *conn, req []byte, w want) (*response, error) {
 			return resp, fail(fmt.Sprintf("expected one %s header, got %d", name, len(got)), nil, nil)
 		case !headerValueMatches(name, wantValue, got[0]):
 			return resp, fail(fmt.Sprintf("expected %s: %s, got %s: %s", name, wantValue, name, got[0]), []byte(wantValue), []byte(got[0]))
+		}
+	}
+	if !bodyChecked {
+		if err := checkBody(); err != nil {
+			return resp, err
 		}
 	}
 
