@@ -214,7 +214,9 @@ func matchBlock(file, block []string) (int, *mismatch) {
 		return out
 	}
 	f, b := norm(file), norm(block)
-	if len(b) == 0 {
+	if strings.TrimSpace(strings.Join(b, "")) == "" {
+		// A block of blank lines matches any file and so proves nothing:
+		// it is almost always an excerpt that came out empty by mistake.
 		return 0, &mismatch{}
 	}
 
@@ -525,6 +527,11 @@ func TestMatchBlock(t *testing.T) {
 		{
 			name:  "empty block",
 			block: nil,
+			want:  &mismatch{},
+		},
+		{
+			name:  "blank lines only",
+			block: []string{"", "\t"},
 			want:  &mismatch{},
 		},
 	}

@@ -178,7 +178,8 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 			return n, refuse(conn, bw, cfg, err)
 		}
 
-		// The body and the answer each get idleTimeout from here.
+		// Reading the body, any 100 Continue and writing the answer share
+		// one deadline, idleTimeout from here.
 		conn.SetDeadline(time.Now().Add(cfg.idleTimeout))
 		if req.ExpectsContinue() {
 			bw.WriteString(continueResponse)

@@ -22,8 +22,9 @@ const MaxHeaderBytes = 8 << 10
 const MaxBodyBytes = 8 << 20
 
 // maxChunkLineBytes bounds one chunk-size line of a chunked body, chunk
-// extensions included, so extensions cannot be used to send unbounded data
-// that is never counted as body.
+// extensions included. The size lines also count towards MaxBodyBytes, so
+// many small chunks with long extensions cannot carry unbounded data that
+// is never counted as body.
 const maxChunkLineBytes = 4 << 10
 
 // StatusError is a request error that the server answers with an error
@@ -539,11 +540,13 @@ func readFixed(br *bufio.Reader, n int64) ([]byte, error) {
 // RFC 9112 §7.1.1 and §7.1.2 allow.
 func readChunked(br *bufio.Reader) ([]byte, error) {
 	var buf bytes.Buffer
+	var lineBytes int64 // the size lines read so far, counted as body
 	for {
-		line, _, err := readLine(br, maxChunkLineBytes, ErrChunk, ErrChunk)
+		line, n, err := readLine(br, maxChunkLineBytes, ErrChunk, ErrChunk)
 		if err != nil {
 			return nil, unexpected(err)
 		}
+		lineBytes += int64(n)
 		size, err := parseChunkSize(line)
 		if err != nil {
 			return nil, err
@@ -551,7 +554,7 @@ func readChunked(br *bufio.Reader) ([]byte, error) {
 		if size == 0 {
 			break // the last chunk
 		}
-		if size > MaxBodyBytes-int64(buf.Len()) {
+		if size > MaxBodyBytes-lineBytes-int64(buf.Len()) {
 			return nil, ErrBodyTooLarge // checked before the chunk is read
 		}
 		if _, err := io.CopyN(&buf, br, size); err != nil {

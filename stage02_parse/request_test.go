@@ -363,3 +363,19 @@ func TestRequestWrite(t *testing.T) {
 	require.NoError(t, req.Write(&buf))
 	assert.Equal(t, "POST /a?b HTTP/1.1\r\nHost: x\r\nX: y\r\nContent-Length: 5\r\n\r\nhello", buf.String())
 }
+
+// TestChunkExtensionsCountAsBody checks that chunk-size lines, extensions
+// included, count towards MaxBodyBytes: otherwise tiny chunks with long
+// extensions would carry unbounded data past the limit.
+func TestChunkExtensionsCountAsBody(t *testing.T) {
+	ext := ";x=" + strings.Repeat("a", maxChunkLineBytes-16)
+	var b strings.Builder
+	b.WriteString("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for i := 0; i < MaxBodyBytes/len(ext)+2; i++ {
+		b.WriteString("1" + ext + "\r\nz\r\n")
+	}
+	b.WriteString("0\r\n\r\n")
+	_, err := ReadRequest(bufio.NewReader(strings.NewReader(b.String())))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrBodyTooLarge)
+}
