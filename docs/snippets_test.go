@@ -47,7 +47,6 @@ var notYetWritten = []string{
 	"docs/04-params.md",
 	"docs/05-json.md",
 	"docs/06-epoll.md",
-	"stage03_routing",
 	"stage04_params",
 	"stage05_json",
 	"stage06_epoll",
