@@ -44,7 +44,11 @@ func (t *T) expectResponse(c *conn, req []byte, w want) (*response, error) {
 		if errors.Is(err, errNoResponse) {
 			summary = strings.TrimPrefix(summary, errNoResponse.Error()+": ")
 		}
-		return resp, &failure{Summary: summary, Sent: req, Got: c.got[start:]}
+		f := &failure{Summary: summary, Sent: req, Got: c.got[start:]}
+		if len(req) > 0 && bytes.HasPrefix(f.Got, req[:min(len(req), 16)]) {
+			f.Hint = "the server sent the request back: from stage 2 on it must answer with an HTTP response, starting with a status line such as HTTP/1.1 200 OK"
+		}
+		return resp, f
 	}
 	fail := func(summary string, wantBytes, gotBytes []byte) error {
 		f := &failure{Summary: summary, Sent: req, Got: resp.raw}

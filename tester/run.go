@@ -146,6 +146,11 @@ func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage
 			err = c.run(t)
 		}
 		cr := checkResult{Stage: c.stage, Slug: c.slug, Name: c.name, Passed: err == nil, Millis: time.Since(began).Milliseconds(), Reproduce: t.repro}
+		if err != nil && ctx.Err() != nil {
+			// Interrupted: the check did not fail, it was stopped.
+			res.Passed = false
+			break
+		}
 		if err != nil {
 			f := asFailure(err)
 			if f.Hint == "" {
