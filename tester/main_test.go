@@ -1,8 +1,10 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +14,17 @@ import (
 // TestMain makes the test binary double as the tester and as every broken
 // server, so that scripts run them as real processes talking real TCP.
 func TestMain(m *testing.M) {
+	if name := filepath.Base(os.Args[0]); name != "tester" && name != "broken" {
+		// The scripts spend their time waiting on sockets, not computing:
+		// run more of them at once than -parallel's default of GOMAXPROCS,
+		// unless the caller chose a number.
+		flag.Parse()
+		chosen := false
+		flag.Visit(func(f *flag.Flag) { chosen = chosen || f.Name == "test.parallel" })
+		if !chosen {
+			flag.Set("test.parallel", "4")
+		}
+	}
 	os.Exit(testscript.RunMain(m, map[string]func() int{
 		"tester": func() int { return runMain(os.Args[1:], os.Stdout, os.Stderr) },
 		"broken": brokenMain,
