@@ -1,14 +1,17 @@
-// Command stage03_routing is the HTTP/1.1 server of stage 2 with a router.
-// It is the third stage of the workbook: the if/else chain that chose a
-// response becomes a table of handlers, filled by registration and looked
-// up by path and then by method, and the work every request shares
-// (logging, surviving a panic) becomes middleware wrapped around it. The
-// table's shape gives the method rules of RFC 9110 for free: 405 with
-// Allow, HEAD and OPTIONS.
+// Command stage04_params is the HTTP/1.1 server of stage 3 with path
+// parameters. It is the fourth stage of the workbook: the router's table of
+// fixed paths becomes a matcher for patterns such as /users/:id and
+// /files/*path, in two implementations that -router chooses between: an
+// ordered list of regular expressions, tried one by one, and a radix tree,
+// whose lookups do not slow down as routes are added. With parameters, a
+// request's path reaches the file system for the first time: the file
+// routes serve and store files in --directory, and nothing outside it.
 //
 // The files split the lesson: request.go parses, response.go serialises,
-// router.go holds the table, handlers.go the routes, middleware.go what
-// wraps them, and main.go runs the connections.
+// router.go holds the Router and what the matchers share, router_regex.go
+// and router_radix.go the two matchers, handlers.go the routes, files.go
+// the file routes, middleware.go what wraps them, and main.go runs the
+// connections.
 package main
 
 import (
@@ -32,17 +35,38 @@ func main() {
 	var cfg config
 	flag.DurationVar(&cfg.idleTimeout, "idle-timeout", 30*time.Second, "close a connection that has not started a new request for this long")
 	flag.DurationVar(&cfg.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send a request's header section once it has started")
+	matcherName := flag.String("router", "radix", "how routes are matched: radix (a radix tree) or regex (a list of regular expressions)")
+	directory := flag.String("directory", "", "the directory that GET and POST /files/ read and write; without it they answer 404")
 	flag.Parse()
 
-	log.SetPrefix("[routing] ")
+	log.SetPrefix("[params] ")
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
+
+	// The routes were registered before main started; the matcher that holds
+	// them is chosen now, and so is the directory the file routes serve.
+	if err := app.SetMatcher(*matcherName); err != nil {
+		log.Fatal(err)
+	}
+	var err error
+	if filesDir, err = resolveDir(*directory); err != nil {
+		log.Fatalf("--directory: %v", err)
+	}
 
 	// The first middleware is the outermost: the access log sees the 500
 	// that recoverer makes of a panic.
 	app.Use(accessLog, recoverer)
 	cfg.handler = app.Handler()
-	log.Printf("routes:")
+	log.Printf("routes (%s router):", *matcherName)
 	app.WriteRoutes(log.Writer())
+	if t, ok := app.m.(*tree); ok {
+		log.Printf("radix tree:")
+		t.dump(log.Writer())
+	}
+	if filesDir == "" {
+		log.Printf("no --directory: /files/ answers 404")
+	} else {
+		log.Printf("files in %s", filesDir)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -76,7 +76,7 @@ func captureLog(t *testing.T) *bytes.Buffer {
 func TestAccessLog(t *testing.T) {
 	buf := captureLog(t)
 	rt := NewRouter()
-	rt.GET("/echo/{str}", echo)
+	rt.GET("/echo/:msg", echo)
 	rt.Use(accessLog)
 	handle := rt.Handler()
 
@@ -152,7 +152,7 @@ func TestServePanicKeepsServing(t *testing.T) {
 	captureLog(t)
 	rt := NewRouter()
 	rt.GET("/boom", func(req *Request) *Response { panic("kaboom") })
-	rt.GET("/echo/{str}", echo)
+	rt.GET("/echo/:msg", echo)
 	rt.Use(accessLog, recoverer)
 	cfg := testConfig
 	cfg.handler = rt.Handler()

@@ -163,6 +163,10 @@ type Request struct {
 	Version  string // "HTTP/1.1" or "HTTP/1.0"
 	Header   Header
 	Body     []byte // the content, chunked coding removed; nil when there is none
+	// Params are the path parameters of the route that matched, such as
+	// id=42 for /users/:id, percent-decoded. The router fills them in
+	// just before it calls the route's handler; the parser leaves them nil.
+	Params Params
 
 	contentLength int64 // the body length Content-Length announced, 0 without one
 	chunked       bool  // the body uses the chunked transfer coding

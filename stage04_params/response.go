@@ -106,14 +106,24 @@ func StatusText(status int) string {
 		return "Continue"
 	case 200:
 		return "OK"
+	case 201:
+		return "Created"
 	case 204:
 		return "No Content"
+	case 301:
+		return "Moved Permanently"
+	case 308:
+		return "Permanent Redirect"
 	case 400:
 		return "Bad Request"
+	case 403:
+		return "Forbidden"
 	case 404:
 		return "Not Found"
 	case 405:
 		return "Method Not Allowed"
+	case 409:
+		return "Conflict"
 	case 413:
 		return "Content Too Large"
 	case 431:
