@@ -336,3 +336,18 @@ func TestCheckName(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusTextOfNewAnswers checks that every status this stage added
+// has its reason phrase: the router's redirects and the file routes'
+// answers.
+func TestStatusTextOfNewAnswers(t *testing.T) {
+	statuses := []int{201, 301, 308}
+	for _, err := range []error{errNoFile, errFileDenied, errIsDir, errFileTooLarge, badName("x")} {
+		var se *StatusError
+		require.True(t, errors.As(err, &se))
+		statuses = append(statuses, se.Status)
+	}
+	for _, status := range statuses {
+		assert.NotEmpty(t, StatusText(status), "%d", status)
+	}
+}
