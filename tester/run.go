@@ -110,7 +110,10 @@ func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage
 		if err != nil {
 			return res, err
 		}
-		if stage.Number >= 4 {
+		// From stage 4 on, servers serve files from --directory, as in
+		// CodeCrafters. An earlier stage's reference (with -ref) has no
+		// such flag and would refuse to start, hiding the checks' verdict.
+		if stage.Number >= 4 && (o.dir != "" || o.cmd != "" || refStage(o, stage).Number >= 4) {
 			argv = append(argv, "--directory", files)
 		}
 		if port, err = freePort(); err != nil {
