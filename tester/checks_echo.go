@@ -134,15 +134,11 @@ func echoLarge(t *T) error {
 func echoConcurrent(t *T) error {
 	host, port := t.reproAddr()
 	t.reproduce("nc %s %s   in three terminals; type in the third, then the second, then the first", host, port)
-	conns := make([]*conn, 3)
-	for i := range conns {
-		c, err := t.dial()
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		conns[i] = c
+	conns, err := t.dialAll(3)
+	if err != nil {
+		return err
 	}
+	defer closeAll(conns)
 	for i := len(conns) - 1; i >= 0; i-- {
 		msg := []byte(fmt.Sprintf("connection %d says %s\n", i+1, t.randomWord()))
 		if err := t.expectEcho(conns[i], msg); err != nil {

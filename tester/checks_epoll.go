@@ -26,23 +26,11 @@ func manyConnections(t *T) error {
 	const n = 500
 	host, port := t.reproAddr()
 	t.reproduce("wrk -t1 -c500 -d3s http://%s:%s/echo/hi   (Debian package wrk)", host, port)
-	conns := make([]*conn, n)
-	defer func() {
-		for _, c := range conns {
-			if c != nil {
-				c.Close()
-			}
-		}
-	}()
-	for i := range conns {
-		c, err := t.dial()
-		if err != nil {
-			f := asFailure(err)
-			f.Detail = fmt.Sprintf("%d connections were already open", i)
-			return f
-		}
-		conns[i] = c
+	conns, err := t.dialAll(n)
+	if err != nil {
+		return err
 	}
+	defer closeAll(conns)
 	words := make([]string, n)
 	for i := range words {
 		words[i] = t.randomWord() + strconv.Itoa(i)

@@ -155,12 +155,7 @@ func jsonErrors(t *T) error {
 	for _, tc := range cases {
 		req := request("POST", "/users", tc.headers, tc.body)
 		t.reproduce(t.curl("POST", "/users", tc.headers, tc.body))
-		c, err := t.dial()
-		if err != nil {
-			return err
-		}
-		resp, err := t.exchange(c, req, want{code: tc.code})
-		c.Close()
+		resp, err := t.roundTrip(req, want{code: tc.code})
 		if err == nil {
 			err = expectJSONError(resp, req)
 		}
@@ -208,12 +203,7 @@ func jsonNotFound(t *T) error {
 	} {
 		req := request(probe.method, probe.path, nil, nil)
 		t.reproduce(t.curl(probe.method, probe.path, nil, nil))
-		c, err := t.dial()
-		if err != nil {
-			return err
-		}
-		resp, err := t.exchange(c, req, want{code: probe.code})
-		c.Close()
+		resp, err := t.roundTrip(req, want{code: probe.code})
 		if err == nil {
 			err = expectJSONError(resp, req)
 		}

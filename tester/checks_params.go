@@ -132,12 +132,7 @@ func filesTraversal(t *T) error {
 	for _, a := range attempts {
 		req := request("GET", a.target, nil, nil)
 		t.reproduceRaw(req)
-		c, err := t.dial()
-		if err != nil {
-			return err
-		}
-		resp, err := t.exchange(c, req, want{code: 404, more: true})
-		c.Close()
+		resp, err := t.roundTrip(req, want{code: 404, more: true})
 		if resp != nil && bytes.Contains(resp.raw, secret) {
 			return &failure{
 				Summary: "the response contains the secret file the tester placed outside --directory",
@@ -158,12 +153,7 @@ func filesTraversal(t *T) error {
 	for _, target := range []string{"/files/..%2f" + escapeName, "/files/%2e%2e%2f" + escapeName} {
 		req := request("POST", target, []string{"Content-Type: application/octet-stream"}, []byte("should never be written"))
 		t.reproduceRaw(req)
-		c, err := t.dial()
-		if err != nil {
-			return err
-		}
-		resp, _ := t.exchange(c, req, want{code: 400, more: true})
-		c.Close()
+		resp, _ := t.roundTrip(req, want{code: 400, more: true})
 		if _, err := os.Stat(filepath.Join(parent, escapeName)); err == nil {
 			os.Remove(filepath.Join(parent, escapeName))
 			got := []byte(nil)

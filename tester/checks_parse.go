@@ -37,13 +37,18 @@ func rootOK(t *T) error {
 
 // single sends one request on a new connection and checks the answer.
 func (t *T) single(req []byte, w want) error {
+	_, err := t.roundTrip(req, w)
+	return err
+}
+
+// roundTrip is single for checks that look further into the response.
+func (t *T) roundTrip(req []byte, w want) (*response, error) {
 	c, err := t.dial()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer c.Close()
-	_, err = t.exchange(c, req, w)
-	return err
+	return t.exchange(c, req, w)
 }
 
 func notFound(t *T) error {
@@ -156,15 +161,11 @@ func connectionClose(t *T) error {
 }
 
 func httpConcurrent(t *T) error {
-	conns := make([]*conn, 3)
-	for i := range conns {
-		c, err := t.dial()
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		conns[i] = c
+	conns, err := t.dialAll(3)
+	if err != nil {
+		return err
 	}
+	defer closeAll(conns)
 	for i := len(conns) - 1; i >= 0; i-- {
 		word := t.randomWord()
 		if _, err := t.exchange(conns[i], request("GET", "/echo/"+word, nil, nil), textBody(word)); err != nil {

@@ -50,12 +50,7 @@ func methodNotAllowed(t *T) error {
 	for _, probe := range []struct{ method, path string }{{"POST", "/"}, {"DELETE", "/user-agent"}} {
 		req := request(probe.method, probe.path, []string{"Content-Length: 0"}, nil)
 		t.reproduce(t.curl(probe.method, probe.path, nil, nil))
-		c, err := t.dial()
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		resp, err := t.exchange(c, req, want{code: 405})
+		resp, err := t.roundTrip(req, want{code: 405})
 		if err != nil {
 			f := asFailure(err)
 			f.Detail = probe.path + " exists for GET, so " + probe.method + " gets 405 Method Not Allowed, not 404 (the path exists) or 200 (the method is wrong)"
@@ -105,12 +100,7 @@ func headLikeGet(t *T) error {
 func optionsAllow(t *T) error {
 	req := request("OPTIONS", "/user-agent", nil, nil)
 	t.reproduce(t.curl("OPTIONS", "/user-agent", nil, nil))
-	c, err := t.dial()
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	resp, err := t.exchange(c, req, want{code: 204, headers: map[string]string{"Content-Length": ""}})
+	resp, err := t.roundTrip(req, want{code: 204, headers: map[string]string{"Content-Length": ""}})
 	if err != nil {
 		f := asFailure(err)
 		if strings.Contains(f.Summary, "Content-Length") {

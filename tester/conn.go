@@ -37,6 +37,31 @@ func (t *T) dial() (*conn, error) {
 	return &conn{t: t, c: c}, nil
 }
 
+// dialAll opens n connections before any is used, as the concurrency
+// checks need: a server that serves one connection at a time accepts the
+// first and leaves the others waiting.
+func (t *T) dialAll(n int) ([]*conn, error) {
+	conns := make([]*conn, 0, n)
+	for i := 0; i < n; i++ {
+		c, err := t.dial()
+		if err != nil {
+			closeAll(conns)
+			f := asFailure(err)
+			f.Detail = fmt.Sprintf("%d connections were already open", i)
+			return nil, f
+		}
+		conns = append(conns, c)
+	}
+	return conns, nil
+}
+
+// closeAll closes every connection of a dialAll.
+func closeAll(conns []*conn) {
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
 // serverHint adds what is known about the server's process to a failure:
 // whether it is still running, and how it ended if not.
 func (t *T) serverHint() string {
