@@ -45,7 +45,6 @@ const repoRoot = ".."
 var notYetWritten = []string{
 	"docs/05-json.md",
 	"docs/06-epoll.md",
-	"stage05_json",
 	"stage06_epoll",
 }
 

@@ -1,0 +1,294 @@
+// Command stage04_params is the HTTP/1.1 server of stage 3 with path
+// parameters. It is the fourth stage of the workbook: the router's table of
+// fixed paths becomes a matcher for patterns such as /users/:id and
+// /files/*path, in two implementations that -router chooses between: an
+// ordered list of regular expressions, tried one by one, and a radix tree,
+// whose lookups do not slow down as routes are added. With parameters, a
+// request's path reaches the file system for the first time: the file
+// routes serve and store files in --directory, and nothing outside it.
+//
+// The files split the lesson: request.go parses, response.go serialises,
+// router.go holds the Router and what the matchers share, router_regex.go
+// and router_radix.go the two matchers, handlers.go the routes, files.go
+// the file routes, middleware.go what wraps them, and main.go runs the
+// connections.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	addr := flag.String("addr", listenAddr(), "address to listen on (host:port)")
+	var cfg config
+	flag.DurationVar(&cfg.idleTimeout, "idle-timeout", 30*time.Second, "close a connection that has not started a new request for this long")
+	flag.DurationVar(&cfg.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send a request's header section once it has started")
+	matcherName := flag.String("router", "radix", "how routes are matched: radix (a radix tree) or regex (a list of regular expressions)")
+	directory := flag.String("directory", "", "the directory that GET and POST /files/ read and write; without it they answer 404")
+	flag.Parse()
+
+	log.SetPrefix("[params] ")
+	log.SetFlags(log.Ltime | log.Lmicroseconds)
+
+	// The routes were registered before main started; the matcher that holds
+	// them is chosen now, and so is the directory the file routes serve.
+	if err := app.SetMatcher(*matcherName); err != nil {
+		log.Fatal(err)
+	}
+	var err error
+	if filesDir, err = resolveDir(*directory); err != nil {
+		log.Fatalf("--directory: %v", err)
+	}
+
+	// The first middleware is the outermost: the access log sees the 500
+	// that recoverer makes of a panic.
+	app.Use(accessLog, recoverer)
+	cfg.handler = app.Handler()
+	log.Printf("routes (%s router):", *matcherName)
+	app.WriteRoutes(log.Writer())
+	if t, ok := app.m.(*tree); ok {
+		log.Printf("radix tree:")
+		t.dump(log.Writer())
+	}
+	if filesDir == "" {
+		log.Printf("no --directory: /files/ answers 404")
+	} else {
+		log.Printf("files in %s", filesDir)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if err := run(ctx, *addr, cfg); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// listenAddr honours the PORT environment variable, as the tester sets it, and
+// falls back to 4221, the port CodeCrafters uses.
+func listenAddr() string {
+	if port := os.Getenv("PORT"); port != "" {
+		return ":" + port
+	}
+	return ":4221"
+}
+
+// config holds the timeouts that main reads from flags. Tests build their
+// own, with short timeouts, and pass it down to every connection.
+type config struct {
+	// idleTimeout bounds the wait for the first byte of the next request,
+	// and also the time to read a body and to write a response.
+	idleTimeout time.Duration
+	// headerTimeout bounds the time from the first byte of a request to the
+	// empty line that ends its header section.
+	headerTimeout time.Duration
+	// handler answers every request: the router with its middleware.
+	handler Handler
+}
+
+// run listens on addr and serves connections until ctx is cancelled. It
+// returns only after every connection it accepted has been closed, so a
+// shutdown never cuts an answer short without closing its socket.
+func run(ctx context.Context, addr string, cfg config) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	log.Printf("listening on %s", ln.Addr())
+	return serveListener(ctx, ln, cfg)
+}
+
+// serveListener accepts connections from ln until ctx is cancelled, serving
+// each in its own goroutine. It is split from run so that tests can hand it
+// a listener on 127.0.0.1:0 and learn the port before any request is sent.
+func serveListener(ctx context.Context, ln net.Listener, cfg config) error {
+	// Closing the listener is the only way to unblock Accept.
+	go func() {
+		<-ctx.Done()
+		log.Printf("shutting down")
+		ln.Close()
+	}()
+
+	var conns sync.WaitGroup
+	defer conns.Wait()
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		conns.Add(1)
+		go func() {
+			defer conns.Done()
+			serve(ctx, conn, cfg)
+		}()
+	}
+}
+
+// serve answers the requests of one connection. Each connection has its own
+// goroutine, so a slow client only ever blocks itself.
+func serve(ctx context.Context, conn net.Conn, cfg config) {
+	defer conn.Close()
+	peer := conn.RemoteAddr()
+	log.Printf("%s connected", peer)
+
+	// On shutdown, wake the blocked Read so the connection ends promptly.
+	// Handlers never block, so the only answer this can cut short is one
+	// stuck writing to a client that does not read.
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+
+	n, err := serveRequests(conn, cfg)
+	if err != nil && ctx.Err() == nil {
+		log.Printf("%s: %v after %d requests", peer, err, n)
+		return
+	}
+	log.Printf("%s closed after %d requests", peer, n)
+}
+
+// continueResponse is the interim answer to "Expect: 100-continue" (RFC 9110
+// §10.1.1 and §15.2.1): it tells the client to go on and send the body. It
+// is a constant rather than a Response because it is always the same bytes:
+// a 1xx response has no content and no Content-Length (RFC 9110 §8.6).
+const continueResponse = "HTTP/1.1 100 Continue\r\n\r\n"
+
+// serveRequests reads requests from conn and answers them in order until the
+// connection should close. It returns how many requests it answered, and a
+// nil error when the client closed between two requests or the connection
+// closed by agreement (Connection: close, or HTTP/1.0 without keep-alive).
+//
+// One bufio.Reader lives as long as the connection. That is the heart of
+// keep-alive and pipelining: whatever arrived after the end of one request
+// (the start of the next, or several whole ones) stays in its buffer for the
+// next call to ReadRequestHead instead of being thrown away with a local
+// buffer. Responses go through a bufio.Writer, flushed after each one so that
+// head and body leave in one write and no answer waits behind a request
+// whose bytes have not arrived yet.
+//
+// An incomplete request gets no answer. If its header section does not end
+// within cfg.headerTimeout, or the client closes in its middle, the
+// connection is closed silently; a 408 would be allowed (RFC 9110 §15.5.9)
+// but there is no request to answer yet.
+func serveRequests(conn net.Conn, cfg config) (int, error) {
+	br := bufio.NewReader(conn)
+	bw := bufio.NewWriter(conn)
+	for n := 0; ; n++ {
+		// Wait, at most idleTimeout, for the first byte of the next request.
+		// Peek leaves that byte in the buffer for the parser.
+		conn.SetReadDeadline(time.Now().Add(cfg.idleTimeout))
+		if _, err := br.Peek(1); err != nil {
+			if err == io.EOF {
+				return n, nil // the client closed between requests
+			}
+			return n, fmt.Errorf("waiting for request %d: %w", n+1, err)
+		}
+
+		// The request has started. Its whole header section must arrive
+		// within headerTimeout, so a client trickling one byte a second
+		// cannot hold the connection (and its goroutine) for ever.
+		conn.SetReadDeadline(time.Now().Add(cfg.headerTimeout))
+		req, err := ReadRequestHead(br)
+		if err != nil {
+			return n, refuse(conn, bw, cfg, err)
+		}
+
+		// Reading the body, any 100 Continue and writing the answer share
+		// one deadline, idleTimeout from here.
+		conn.SetDeadline(time.Now().Add(cfg.idleTimeout))
+		if req.ExpectsContinue() {
+			bw.WriteString(continueResponse)
+			if err := bw.Flush(); err != nil {
+				return n, err
+			}
+		}
+		if err := req.ReadBody(br); err != nil {
+			return n, refuse(conn, bw, cfg, err)
+		}
+
+		resp := cfg.handler(req)
+		keepAlive := req.KeepAlive()
+		// A handler may close the connection too: recoverer does after a
+		// panic.
+		resp.Close = resp.Close || !keepAlive
+		// An HTTP/1.0 client only keeps the connection if it hears so
+		// (RFC 9112 Appendix C.2.2).
+		resp.KeepAlive = keepAlive && req.Version == "HTTP/1.0"
+		// Whatever answered, a response to HEAD has no body: the client
+		// would read one as the start of the next response (RFC 9112 §6.3).
+		resp.Head = req.Method == "HEAD"
+		if err := writeResponse(bw, resp); err != nil {
+			return n, err
+		}
+		if resp.Close {
+			lingerClose(conn)
+			return n + 1, nil
+		}
+	}
+}
+
+// refuse ends a connection whose request could not be read, and returns err
+// for serve to log, with the status it was answered with. A *StatusError
+// gets its status and a one-line text/plain explanation, then the
+// connection closes: after bad framing the server no longer knows where the
+// next request would start (RFC 9112 §6.3). Any other error (a timeout, the
+// client closing mid-request, a reset) means the request is incomplete, so
+// it gets no answer at all.
+func refuse(conn net.Conn, bw *bufio.Writer, cfg config, err error) error {
+	var se *StatusError
+	if !errors.As(err, &se) {
+		return err
+	}
+	conn.SetWriteDeadline(time.Now().Add(cfg.idleTimeout))
+	resp := textResponse(se.Status, se.Msg+"\n")
+	resp.Close = true
+	if werr := writeResponse(bw, resp); werr != nil {
+		return fmt.Errorf("%w; answering %d: %v", err, se.Status, werr)
+	}
+	lingerClose(conn)
+	return fmt.Errorf("%w -> %d", err, se.Status)
+}
+
+// writeResponse serialises resp into bw and flushes it to the connection.
+func writeResponse(bw *bufio.Writer, resp *Response) error {
+	if err := resp.Write(bw); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// lingerTimeout bounds how long lingerClose waits for a client to stop
+// sending.
+const lingerTimeout = time.Second
+
+// lingerClose shuts the write side of conn and then reads and discards what
+// the client still sends, for at most lingerTimeout, before serve's deferred
+// Close. Closing a socket with unread input makes the kernel send a TCP
+// reset, and a reset can destroy the response in the client's receive
+// buffer before the client has read it: exactly the 400 or 413 it needed to
+// see. RFC 9112 §9.6 describes this close in stages; servers call it a
+// lingering close.
+func lingerClose(conn net.Conn) {
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	conn.SetReadDeadline(time.Now().Add(lingerTimeout))
+	io.Copy(io.Discard, conn)
+}
