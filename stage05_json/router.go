@@ -61,6 +61,16 @@ type Router struct {
 	// and WriteRoutes can print them.
 	routes     []registration
 	middleware []Middleware
+
+	// NotFound answers a path no route matches; MethodNotAllowed a path
+	// whose routes do not have the request's method, given the value of
+	// Allow that the answer must carry; BadRequest a path whose
+	// parameters do not percent-decode, given what is wrong. NewRouter
+	// sets them to answers without a body, and a text/plain line for the
+	// 400; an application may replace them, as a JSON API does.
+	NotFound         Handler
+	MethodNotAllowed func(allow string) *Response
+	BadRequest       func(msg string) *Response
 }
 
 // registration is one route as the program registered it.
@@ -78,7 +88,14 @@ var matchers = map[string]func() matcher{
 
 // NewRouter returns an empty router that matches with a radix tree.
 func NewRouter() *Router {
-	return &Router{m: newTree()}
+	return &Router{
+		m:        newTree(),
+		NotFound: func(*Request) *Response { return &Response{Status: 404} },
+		MethodNotAllowed: func(allow string) *Response {
+			return &Response{Status: 405, Header: Header{{Name: "Allow", Value: allow}}}
+		},
+		BadRequest: func(msg string) *Response { return textResponse(400, msg+"\n") },
+	}
 }
 
 // SetMatcher makes the router match with the matcher called name, "radix"
@@ -394,9 +411,10 @@ var (
 	ErrConflict = errors.New("conflicting routes")
 )
 
-// routeRequest answers req with m: it runs the matched route's handler with
-// decoded Params, or answers 400, 204, 405, a redirect or 404 itself. It is
-// the one place these answers are decided, so both routers behave alike.
+// routeRequest answers req with rt's matcher: it runs the matched route's
+// handler with decoded Params, or answers 400, 204, 405, a redirect or 404
+// itself, the 400, 404 and 405 through rt's hooks. It is the one place
+// these answers are decided, so both routers behave alike.
 //
 // ps is the caller's reusable Params; req.Params shares its storage, so a
 // handler must copy what it keeps.
@@ -409,21 +427,21 @@ var (
 // The redirect is decided here, with a second lookup, rather than inside
 // each router: both routers then follow the policy identically by
 // construction, and it costs nothing on the paths that match.
-func routeRequest(m matcher, req *Request, ps *Params) *Response {
-	rt, allow := m.lookup(req.Method, req.Path, ps)
+func (rt *Router) routeRequest(req *Request, ps *Params) *Response {
+	route, allow := rt.m.lookup(req.Method, req.Path, ps)
 	switch {
-	case rt != nil:
+	case route != nil:
 		if err := ps.Unescape(); err != nil {
-			return textResponse(400, "bad percent-encoding in path: "+err.Error()+"\n")
+			return rt.BadRequest("bad percent-encoding in path: " + err.Error())
 		}
 		req.Params = *ps
-		return rt.Handler(req)
+		return route.Handler(req)
 	case allow != "" && req.Method == "OPTIONS":
 		return &Response{Status: 204, Header: Header{{Name: "Allow", Value: allow}}}
 	case allow != "":
-		return &Response{Status: 405, Header: Header{{Name: "Allow", Value: allow}}}
+		return rt.MethodNotAllowed(allow)
 	}
-	if to, ok := slashRedirect(m, req.Method, req.Path, ps); ok {
+	if to, ok := slashRedirect(rt.m, req.Method, req.Path, ps); ok {
 		status := 308
 		if req.Method == "GET" || req.Method == "HEAD" {
 			status = 301
@@ -433,7 +451,7 @@ func routeRequest(m matcher, req *Request, ps *Params) *Response {
 		}
 		return &Response{Status: status, Header: Header{{Name: "Location", Value: to}}}
 	}
-	return &Response{Status: 404}
+	return rt.NotFound(req)
 }
 
 // slashRedirect returns path with its trailing slash toggled, if a request
@@ -465,7 +483,7 @@ func slashRedirect(m matcher, method, path string, ps *Params) (string, bool) {
 // 405 with Allow, 204 for OPTIONS or a redirect. Each request brings its
 // own Params for lookup to fill, so concurrent requests share nothing.
 func (rt *Router) dispatch(req *Request) *Response {
-	return routeRequest(rt.m, req, &req.Params)
+	return rt.routeRequest(req, &req.Params)
 }
 
 // Use adds middleware around everything the router answers, 404 and 405

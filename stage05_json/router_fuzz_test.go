@@ -93,8 +93,8 @@ func sameAnswer(t *testing.T, radix, regex matcher, method, path string) {
 	require.Equal(t, orNil(ps2), orNil(ps1), "%s %q: params", method, path)
 	require.Equal(t, allow2, allow1, "%s %q: Allow", method, path)
 
-	resp1 := routeRequest(radix, &Request{Method: method, Path: path}, &ps1)
-	resp2 := routeRequest(regex, &Request{Method: method, Path: path}, &ps2)
+	resp1 := withMatcher(radix).routeRequest(&Request{Method: method, Path: path}, &ps1)
+	resp2 := withMatcher(regex).routeRequest(&Request{Method: method, Path: path}, &ps2)
 	require.Equal(t, resp2, resp1, "%s %q: response", method, path)
 }
 

@@ -181,11 +181,12 @@ func TestRouterDuplicateKeepsTheFirst(t *testing.T) {
 }
 
 // appHandler returns the application's routes, matched by the named
-// matcher, without middleware. It copies app's registrations into a new
-// Router, so that no test changes app itself.
+// matcher, without middleware. It copies app's registrations and its
+// answers to 400, 404 and 405 into a new Router, so that no test changes
+// app itself.
 func appHandler(t testing.TB, matcher string) Handler {
 	t.Helper()
-	rt := &Router{routes: app.routes}
+	rt := &Router{routes: app.routes, NotFound: app.NotFound, MethodNotAllowed: app.MethodNotAllowed, BadRequest: app.BadRequest}
 	require.NoError(t, rt.SetMatcher(matcher))
 	return rt.Handler()
 }
@@ -268,6 +269,14 @@ func TestWriteRoutes(t *testing.T) {
 	assert.Regexp(t, `^  GET +/users/:id/posts/:post_id +userPost +handlers\.go:\d+$`, lines[6])
 	assert.Regexp(t, `^  GET +/users/me +currentUser +handlers\.go:\d+$`, lines[7])
 	assert.Contains(t, lines[8], "OPTIONS")
+}
+
+// withMatcher returns a router with NewRouter's answers to 400, 404 and
+// 405 that matches with m, for the tests that fill a matcher themselves.
+func withMatcher(m matcher) *Router {
+	rt := NewRouter()
+	rt.m = m
+	return rt
 }
 
 // routers lists the two implementations of matcher, so every behaviour
@@ -418,7 +427,7 @@ func TestRouting(t *testing.T) {
 				for _, tt := range tests {
 					t.Run(tt.name, func(t *testing.T) {
 						got = served{}
-						resp := routeRequest(m, &Request{Method: tt.method, Path: tt.path, RawQuery: tt.query}, &ps)
+						resp := withMatcher(m).routeRequest(&Request{Method: tt.method, Path: tt.path, RawQuery: tt.query}, &ps)
 						require.Equal(t, tt.want.status, resp.Status)
 						assert.Equal(t, tt.want.route, got.route, "route")
 						assert.Equal(t, tt.want.params, got.params, "params")
@@ -600,9 +609,9 @@ func TestFailedAddChangesNothing(t *testing.T) {
 // starting with "//" names another host, so it is never offered, even if
 // some router matched it.
 func TestRedirectNeverLeavesTheHost(t *testing.T) {
-	resp := routeRequest(onlyPath("//evil.example"), &Request{Method: "GET", Path: "//evil.example/"}, new(Params))
+	resp := withMatcher(onlyPath("//evil.example")).routeRequest(&Request{Method: "GET", Path: "//evil.example/"}, new(Params))
 	assert.Equal(t, 404, resp.Status)
-	resp = routeRequest(onlyPath("/good"), &Request{Method: "GET", Path: "/good/"}, new(Params))
+	resp = withMatcher(onlyPath("/good")).routeRequest(&Request{Method: "GET", Path: "/good/"}, new(Params))
 	assert.Equal(t, 301, resp.Status, "the stub must redirect to a harmless path")
 }
 
