@@ -29,13 +29,15 @@ import (
 var filesDir string
 
 // maxFileBytes bounds the file GET serves. A response is a []byte in
-// memory in this server, so the file routes hold at most as much of a file
-// as the parser holds of a request's body.
-const maxFileBytes = MaxBodyBytes
+// memory in this server, so some bound is needed; it is 8 MiB, what the
+// parser held of a request's body until this stage lowered MaxBodyBytes to
+// 1 MiB for the JSON API. Files keep the larger limit: serving one is a
+// copy, not a decoding.
+const maxFileBytes = 8 << 20
 
 // The answers of the file routes that are not 200 or 201. A missing file
-// and a symlink that leads out of the directory get the same 404, with no
-// body: the client learns nothing about what lies outside.
+// and a symlink that leads out of the directory get the same 404, with the
+// same body: the client learns nothing about what lies outside.
 var (
 	errNoFile       = &StatusError{404, "no such file"}
 	errFileDenied   = &StatusError{403, "permission denied"}
@@ -78,7 +80,7 @@ var _ = app.GET("/files/*path", getFile)
 // application/octet-stream. The path may name a file in a subdirectory.
 func getFile(req *Request) *Response {
 	if filesDir == "" {
-		return &Response{Status: 404}
+		return fileError(req, errNoFile)
 	}
 	data, err := readInside(filesDir, req.Params.Get("path"))
 	if err != nil {
@@ -95,7 +97,7 @@ var _ = app.POST("/files/:name", postFile)
 // created at the top of the directory.
 func postFile(req *Request) *Response {
 	if filesDir == "" {
-		return &Response{Status: 404}
+		return fileError(req, errNoFile)
 	}
 	if err := writeInside(filesDir, req.Params.Get("name"), req.Body); err != nil {
 		return fileError(req, err)
@@ -103,20 +105,16 @@ func postFile(req *Request) *Response {
 	return &Response{Status: 201}
 }
 
-// fileError turns an error of readInside or writeInside into a response:
-// a *StatusError into its status, with its message as the body but for
-// 404, and anything else, a failure of the file system, into a 500 whose
-// details stay in the log.
+// fileError turns an error of readInside or writeInside into a JSON error
+// response: a *StatusError into its status and message, and anything else,
+// a failure of the file system, into a 500 whose details stay in the log.
 func fileError(req *Request, err error) *Response {
 	var se *StatusError
 	if !errors.As(err, &se) {
 		log.Printf("%s %s: %v", req.Method, req.Path, err)
-		return textResponse(500, "internal server error\n")
+		return jsonResponse(errorJSON(500, "internal server error"))
 	}
-	if se.Status == 404 {
-		return &Response{Status: 404}
-	}
-	return textResponse(se.Status, se.Msg+"\n")
+	return statusErrorJSON(se)
 }
 
 // checkName refuses a file name that could leave the directory by its

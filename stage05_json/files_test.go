@@ -127,7 +127,7 @@ func TestGetFileTooLarge(t *testing.T) {
 	require.NoError(t, os.Truncate(filepath.Join(root, "big"), maxFileBytes+1))
 	resp := app.Handler()(request("GET", "/files/big"))
 	assert.Equal(t, 500, resp.Status)
-	assert.Equal(t, "file too large for this server\n", string(resp.Body))
+	assert.Equal(t, `{"error":"file too large for this server"}`+"\n", string(resp.Body))
 }
 
 func TestPostFile(t *testing.T) {

@@ -32,25 +32,5 @@ func userAgent(req *Request) *Response {
 	return textResponse(200, req.Header.Get("User-Agent"))
 }
 
-// The user routes have parameters in the middle of the path as well as at
-// its end, and overlap: /users/me is also a path that /users/:id matches.
-// The static route wins, whichever is registered first, because the
-// router compares routes segment by segment and a static segment beats a
-// parameter.
-var _ = app.GET("/users/:id", user)
-
-func user(req *Request) *Response {
-	return textResponse(200, "user "+req.Params.Get("id"))
-}
-
-var _ = app.GET("/users/me", currentUser)
-
-func currentUser(req *Request) *Response {
-	return textResponse(200, "current user")
-}
-
-var _ = app.GET("/users/:id/posts/:post_id", userPost)
-
-func userPost(req *Request) *Response {
-	return textResponse(200, "post "+req.Params.Get("post_id")+" of user "+req.Params.Get("id"))
-}
+// Stage 4's text routes under /users are gone: the users resource of
+// users.go, in JSON, has the path /users/:id now.

@@ -1,17 +1,16 @@
-// Command stage04_params is the HTTP/1.1 server of stage 3 with path
-// parameters. It is the fourth stage of the workbook: the router's table of
-// fixed paths becomes a matcher for patterns such as /users/:id and
-// /files/*path, in two implementations that -router chooses between: an
-// ordered list of regular expressions, tried one by one, and a radix tree,
-// whose lookups do not slow down as routes are added. With parameters, a
-// request's path reaches the file system for the first time: the file
-// routes serve and store files in --directory, and nothing outside it.
+// Command stage05_json is the HTTP/1.1 server of stage 4 with a JSON API.
+// It is the fifth stage of the workbook: a handler returns a status and a
+// typed value, and one adapter encodes it with encoding/json, so every
+// answer has the right Content-Type and every error, the router's and the
+// parser's included, the same JSON shape with the right status. Request
+// bodies are decoded strictly and validated.
 //
 // The files split the lesson: request.go parses, response.go serialises,
 // router.go holds the Router and what the matchers share, router_regex.go
 // and router_radix.go the two matchers, handlers.go the routes, files.go
-// the file routes, middleware.go what wraps them, and main.go runs the
-// connections.
+// the file routes, json.go turns values and errors into JSON, users.go
+// the users resource, middleware.go what wraps the routes, and main.go
+// runs the connections.
 package main
 
 import (
@@ -39,7 +38,7 @@ func main() {
 	directory := flag.String("directory", "", "the directory that GET and POST /files/ read and write; without it they answer 404")
 	flag.Parse()
 
-	log.SetPrefix("[params] ")
+	log.SetPrefix("[json] ")
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 
 	// The routes were registered before main started; the matcher that holds
@@ -246,7 +245,7 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 
 // refuse ends a connection whose request could not be read, and returns err
 // for serve to log, with the status it was answered with. A *StatusError
-// gets its status and a one-line text/plain explanation, then the
+// gets its status and a JSON explanation, {"error": "..."}, then the
 // connection closes: after bad framing the server no longer knows where the
 // next request would start (RFC 9112 §6.3). Any other error (a timeout, the
 // client closing mid-request, a reset) means the request is incomplete, so
@@ -257,7 +256,7 @@ func refuse(conn net.Conn, bw *bufio.Writer, cfg config, err error) error {
 		return err
 	}
 	conn.SetWriteDeadline(time.Now().Add(cfg.idleTimeout))
-	resp := textResponse(se.Status, se.Msg+"\n")
+	resp := statusErrorJSON(se)
 	resp.Close = true
 	if werr := writeResponse(bw, resp); werr != nil {
 		return fmt.Errorf("%w; answering %d: %v", err, se.Status, werr)

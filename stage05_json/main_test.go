@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -119,7 +120,7 @@ func TestServeKeepAlive(t *testing.T) {
 	c.send("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n")
 	resp, body = c.response()
 	assert.Equal(t, 404, resp.StatusCode)
-	assert.Empty(t, body)
+	assert.Equal(t, `{"error":"no resource at /missing"}`+"\n", body)
 	assert.False(t, resp.Close, "a 404 is an answer, not a reason to close")
 }
 
@@ -169,7 +170,7 @@ func TestServePipelining(t *testing.T) {
 	for _, want := range []struct {
 		status int
 		body   string
-	}{{200, "first"}, {404, ""}, {200, "second"}, {200, "last"}} {
+	}{{200, "first"}, {404, `{"error":"no resource at /nowhere"}` + "\n"}, {200, "second"}, {200, "last"}} {
 		resp, body := c.response()
 		assert.Equal(t, want.status, resp.StatusCode)
 		assert.Equal(t, want.body, body)
@@ -214,7 +215,7 @@ func TestServeExpectContinue(t *testing.T) {
 }
 
 // TestServeErrors sends each kind of bad request on its own connection and
-// expects the status, a short text/plain reason, Connection: close, and then
+// expects the status, a short JSON reason, Connection: close, and then
 // the close.
 func TestServeErrors(t *testing.T) {
 	addr := startServer(t, testConfig)
@@ -224,19 +225,19 @@ func TestServeErrors(t *testing.T) {
 		status int
 		body   string
 	}{
-		{"garbage", "HELLO\r\n\r\n", 400, "malformed request line\n"},
-		{"TLS handshake without a line end", "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 400, "malformed request line\n"},
-		{"bare LF", "GET / HTTP/1.1\nHost: x\n\n", 400, "line does not end in CRLF\n"},
-		{"HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, "HTTP version not supported\n"},
-		{"missing Host", "GET / HTTP/1.1\r\n\r\n", 400, "missing Host header\n"},
-		{"two Hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "more than one Host header\n"},
-		{"bad Content-Length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\nab", 400, "invalid Content-Length\n"},
-		{"both framings", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400, "both Transfer-Encoding and Content-Length\n"},
-		{"gzip", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "unsupported transfer coding\n"},
-		{"space before colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400, "whitespace between header field name and colon\n"},
-		{"header too large", "GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", MaxHeaderBytes) + "\r\n\r\n", 431, "request header fields too large\n"},
-		{"body too large", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n", 413, "request body too large\n"},
-		{"bad chunk after a good request", "GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "malformed chunked body\n"},
+		{"garbage", "HELLO\r\n\r\n", 400, `{"error":"malformed request line"}` + "\n"},
+		{"TLS handshake without a line end", "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 400, `{"error":"malformed request line"}` + "\n"},
+		{"bare LF", "GET / HTTP/1.1\nHost: x\n\n", 400, `{"error":"line does not end in CRLF"}` + "\n"},
+		{"HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, `{"error":"HTTP version not supported"}` + "\n"},
+		{"missing Host", "GET / HTTP/1.1\r\n\r\n", 400, `{"error":"missing Host header"}` + "\n"},
+		{"two Hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, `{"error":"more than one Host header"}` + "\n"},
+		{"bad Content-Length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\nab", 400, `{"error":"invalid Content-Length"}` + "\n"},
+		{"both framings", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400, `{"error":"both Transfer-Encoding and Content-Length"}` + "\n"},
+		{"gzip", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501, `{"error":"unsupported transfer coding"}` + "\n"},
+		{"space before colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400, `{"error":"whitespace between header field name and colon"}` + "\n"},
+		{"header too large", "GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", MaxHeaderBytes) + "\r\n\r\n", 431, `{"error":"request header fields too large"}` + "\n"},
+		{"body too large", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n", 413, `{"error":"request body too large"}` + "\n"},
+		{"bad chunk after a good request", "GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, `{"error":"malformed chunked body"}` + "\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -248,7 +249,7 @@ func TestServeErrors(t *testing.T) {
 			}
 			assert.Equal(t, tc.status, resp.StatusCode)
 			assert.Equal(t, tc.body, body)
-			assert.Equal(t, "text/plain", resp.Header.Get("Content-Type"))
+			assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 			assert.True(t, resp.Close, "Connection: close") // net/http removes the field
 			c.closed()
 		})
@@ -269,12 +270,12 @@ func TestServeLargeBodyRefusedWhileSending(t *testing.T) {
 	size := MaxBodyBytes + 1
 	go func() {
 		// Errors are expected once the server stops reading.
-		io.WriteString(c.conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 8388609\r\n\r\n")
+		fmt.Fprintf(c.conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size)
 		c.conn.Write(make([]byte, size))
 	}()
 	resp, body := c.response()
 	assert.Equal(t, 413, resp.StatusCode)
-	assert.Equal(t, "request body too large\n", body)
+	assert.Equal(t, `{"error":"request body too large"}`+"\n", body)
 }
 
 // TestServeIncompleteRequestGetsNoAnswer checks that a request that never

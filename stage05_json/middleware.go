@@ -34,7 +34,7 @@ func recoverer(next Handler) Handler {
 		defer func() {
 			if v := recover(); v != nil {
 				log.Printf("panic serving %s %s: %v\n%s", req.Method, req.Path, v, debug.Stack())
-				resp = textResponse(500, "internal server error\n")
+				resp = jsonResponse(errorJSON(500, "internal server error"))
 				resp.Close = true
 			}
 		}()

@@ -121,10 +121,10 @@ func TestRecoverer(t *testing.T) {
 
 	resp := handle(request("GET", "/boom"))
 	assert.Equal(t, 500, resp.Status)
-	assert.Equal(t, "internal server error\n", string(resp.Body), "the panic's value stays in the log")
+	assert.Equal(t, `{"error":"internal server error"}`+"\n", string(resp.Body), "the panic's value stays in the log")
 	assert.True(t, resp.Close)
 	assert.Contains(t, buf.String(), "panic serving GET /boom: kaboom")
-	assert.Contains(t, buf.String(), "GET /boom 500 22B", "the access log, outside, sees the 500")
+	assert.Contains(t, buf.String(), "GET /boom 500 34B", "the access log, outside, sees the 500")
 
 	assert.Equal(t, 500, handle(request("GET", "/nil")).Status)
 	assert.Contains(t, buf.String(), "assignment to entry in nil map")
@@ -167,7 +167,7 @@ func TestServePanicKeepsServing(t *testing.T) {
 	c.send("GET /boom HTTP/1.1\r\nHost: x\r\n\r\nGET /echo/lost HTTP/1.1\r\nHost: x\r\n\r\n")
 	resp, body := c.response()
 	assert.Equal(t, 500, resp.StatusCode)
-	assert.Equal(t, "internal server error\n", body)
+	assert.Equal(t, `{"error":"internal server error"}`+"\n", body)
 	assert.True(t, resp.Close, "Connection: close")
 	c.closed()
 
@@ -192,6 +192,7 @@ func TestServeHeadAndOptions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"+
 		"HTTP/1.1 204 No Content\r\nAllow: GET, HEAD, OPTIONS\r\n\r\n"+
-		"HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, OPTIONS\r\nContent-Length: 0\r\n\r\n"+
+		"HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nAllow: GET, HEAD, OPTIONS\r\nContent-Length: 68\r\n\r\n"+
+		`{"error":"method not allowed; this path allows GET, HEAD, OPTIONS"}`+"\n"+
 		"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nafter", string(raw))
 }

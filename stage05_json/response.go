@@ -126,6 +126,8 @@ func StatusText(status int) string {
 		return "Conflict"
 	case 413:
 		return "Content Too Large"
+	case 415:
+		return "Unsupported Media Type"
 	case 431:
 		return "Request Header Fields Too Large" // RFC 6585 §5
 	case 500:

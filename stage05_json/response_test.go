@@ -114,13 +114,13 @@ func TestHandle(t *testing.T) {
 		{"root with query", get("/?a=b"), 200, "", ""},
 		{"echo", get("/echo/abc"), 200, "text/plain", "abc"},
 		{"echo decodes escapes", get("/echo/b%20c%2Fd?q=1"), 200, "text/plain", "b c/d"},
-		{"echo of nothing", get("/echo/"), 404, "", ""},
-		{"echo of two segments", get("/echo/a/b"), 404, "", ""},
+		{"echo of nothing", get("/echo/"), 404, "application/json", `{"error":"no resource at /echo/"}` + "\n"},
+		{"echo of two segments", get("/echo/a/b"), 404, "application/json", `{"error":"no resource at /echo/a/b"}` + "\n"},
 		{"user agent", get("/user-agent", Field{"Host", "x"}, Field{"user-agent", "foobar/1.2.3"}), 200, "text/plain", "foobar/1.2.3"},
-		{"echo without slash", get("/echo"), 404, "", ""},
-		{"unknown path", get("/nope"), 404, "", ""},
-		{"POST to a GET route", &Request{Method: "POST", Path: "/", Target: "/", Version: "HTTP/1.1"}, 405, "", ""},
-		{"method is case-sensitive", &Request{Method: "get", Path: "/", Target: "/", Version: "HTTP/1.1"}, 405, "", ""},
+		{"echo without slash", get("/echo"), 404, "application/json", `{"error":"no resource at /echo"}` + "\n"},
+		{"unknown path", get("/nope"), 404, "application/json", `{"error":"no resource at /nope"}` + "\n"},
+		{"POST to a GET route", &Request{Method: "POST", Path: "/", Target: "/", Version: "HTTP/1.1"}, 405, "application/json", `{"error":"method not allowed; this path allows GET, HEAD, OPTIONS"}` + "\n"},
+		{"method is case-sensitive", &Request{Method: "get", Path: "/", Target: "/", Version: "HTTP/1.1"}, 405, "application/json", `{"error":"method not allowed; this path allows GET, HEAD, OPTIONS"}` + "\n"},
 	}
 	handle := app.Handler()
 	for _, tc := range tests {

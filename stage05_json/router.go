@@ -528,10 +528,23 @@ func (rt *Router) WriteRoutes(w io.Writer) error {
 // without its package. A func value is a pointer to code, and the runtime
 // knows the name of the code; a function literal gets a made-up name
 // such as "glob..func1".
+//
+// Two kinds of made-up name are tidied. A method value, users.create, is a
+// wrapper the compiler calls "(*userStore).create-fm", shown without the
+// "-fm". A function literal is named after the function it is written in:
+// the adapter JSON returns is "JSON.func1", or "init.JSON.func3" once the
+// compiler has inlined JSON where the routes register. It is shown as
+// "JSON(...)", and the registering line says which function it adapts.
 func funcName(h Handler) string {
 	name := runtime.FuncForPC(reflect.ValueOf(h).Pointer()).Name()
 	name = name[strings.LastIndex(name, "/")+1:]
 	_, name, _ = strings.Cut(name, ".")
+	name = strings.TrimSuffix(name, "-fm")
+	if i := strings.LastIndex(name, ".func"); i >= 0 {
+		if outer := name[strings.LastIndex(name[:i], ".")+1 : i]; outer != "" {
+			name = outer + "(...)"
+		}
+	}
 	return name
 }
 

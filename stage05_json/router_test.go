@@ -192,8 +192,12 @@ func appHandler(t testing.TB, matcher string) Handler {
 }
 
 // TestAppRoutes checks the stage's own routes, those the tester asks for,
-// with both matchers. The file routes are in files_test.go.
+// with both matchers, and the router's answers, which are JSON now. The
+// file routes are in files_test.go, the users resource in users_test.go.
 func TestAppRoutes(t *testing.T) {
+	notAllowed := func(allow string) string {
+		return `{"error":"method not allowed; this path allows ` + allow + `"}` + "\n"
+	}
 	tests := []struct {
 		method, target string
 		status         int
@@ -201,32 +205,33 @@ func TestAppRoutes(t *testing.T) {
 		allow          string
 		location       string
 	}{
-		{"GET", "/users/42", 200, "user 42", "", ""},
-		{"GET", "/users/me", 200, "current user", "", ""},
-		{"GET", "/users/42/posts/7", 200, "post 7 of user 42", "", ""},
-		{"GET", "/users/me/posts/7", 200, "post 7 of user me", "", ""},
-		{"GET", "/users/a%20b", 200, "user a b", "", ""},
+		{"GET", "/users/42", 404, `{"error":"user 42 not found"}` + "\n", "", ""}, // no test adds to the app's store
+		{"GET", "/users/me", 404, `{"error":"user \"me\" not found"}` + "\n", "", ""},
+		{"GET", "/users/42/posts/7", 404, `{"error":"no resource at /users/42/posts/7"}` + "\n", "", ""},
+		{"GET", "/users", 200, "[]\n", "", ""},
+		{"GET", "/users/a%20b", 404, `{"error":"user \"a b\" not found"}` + "\n", "", ""},
 		{"GET", "/echo/hello", 200, "hello", "", ""},
 		{"GET", "/echo/hello%2Fworld", 200, "hello/world", "", ""},
 		{"HEAD", "/echo/abc", 200, "abc", "", ""}, // the serve loop drops the body
-		{"GET", "/echo/%zz", 400, "bad percent-encoding in path: parameter msg: invalid URL escape \"%zz\"\n", "", ""},
-		{"POST", "/", 405, "", "GET, HEAD, OPTIONS", ""},
-		{"DELETE", "/user-agent", 405, "", "GET, HEAD, OPTIONS", ""},
+		{"GET", "/echo/%zz", 400, `{"error":"bad percent-encoding in path: parameter msg: invalid URL escape \"%zz\""}` + "\n", "", ""},
+		{"POST", "/", 405, notAllowed("GET, HEAD, OPTIONS"), "GET, HEAD, OPTIONS", ""},
+		{"DELETE", "/user-agent", 405, notAllowed("GET, HEAD, OPTIONS"), "GET, HEAD, OPTIONS", ""},
 		{"OPTIONS", "/user-agent", 204, "", "GET, HEAD, OPTIONS", ""},
-		{"PUT", "/echo/abc", 405, "", "GET, HEAD, OPTIONS", ""},
-		{"POST", "/users/me", 405, "", "GET, HEAD, OPTIONS", ""},
-		{"PUT", "/files/a.txt", 405, "", "GET, HEAD, OPTIONS, POST", ""},
-		{"POST", "/files/a/b", 405, "", "GET, HEAD, OPTIONS", ""},
+		{"PUT", "/echo/abc", 405, notAllowed("GET, HEAD, OPTIONS"), "GET, HEAD, OPTIONS", ""},
+		{"POST", "/users/me", 405, notAllowed("DELETE, GET, HEAD, OPTIONS, PUT"), "DELETE, GET, HEAD, OPTIONS, PUT", ""},
+		{"PATCH", "/users", 405, notAllowed("GET, HEAD, OPTIONS, POST"), "GET, HEAD, OPTIONS, POST", ""},
+		{"PUT", "/files/a.txt", 405, notAllowed("GET, HEAD, OPTIONS, POST"), "GET, HEAD, OPTIONS, POST", ""},
+		{"POST", "/files/a/b", 405, notAllowed("GET, HEAD, OPTIONS"), "GET, HEAD, OPTIONS", ""},
 		{"OPTIONS", "/files/a.txt", 204, "", "GET, HEAD, OPTIONS, POST", ""},
-		{"GET", "/users", 404, "", "", ""},
-		{"GET", "/users/", 404, "", "", ""},
-		{"GET", "/users/42/posts", 404, "", "", ""},
-		{"GET", "/echo/", 404, "", "", ""},
-		{"GET", "/echo/a/b", 404, "", "", ""},
+		{"GET", "/users/%zz", 400, `{"error":"bad percent-encoding in path: parameter id: invalid URL escape \"%zz\""}` + "\n", "", ""},
+		{"GET", "/users/", 301, "", "", "/users"},
+		{"GET", "/users/42/posts", 404, `{"error":"no resource at /users/42/posts"}` + "\n", "", ""},
+		{"GET", "/echo/", 404, `{"error":"no resource at /echo/"}` + "\n", "", ""},
+		{"GET", "/echo/a/b", 404, `{"error":"no resource at /echo/a/b"}` + "\n", "", ""},
 		{"GET", "/users/42/?x=1", 301, "", "", "/users/42?x=1"},
 		{"GET", "/user-agent/", 301, "", "", "/user-agent"},
 		{"GET", "/files", 301, "", "", "/files/"},
-		{"POST", "/files/a.txt/", 405, "", "GET, HEAD, OPTIONS", ""}, // GET /files/*path matches: no redirect
+		{"POST", "/files/a.txt/", 405, notAllowed("GET, HEAD, OPTIONS"), "GET, HEAD, OPTIONS", ""}, // GET /files/*path matches: no redirect
 	}
 	for _, r := range routers {
 		handle := appHandler(t, r.name)
@@ -259,16 +264,27 @@ func TestWriteRoutes(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, app.WriteRoutes(&buf))
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
-	require.Len(t, lines, 9, buf.String())
+	require.Len(t, lines, 11, buf.String())
 	assert.Regexp(t, `^  GET +/ +root +handlers\.go:\d+$`, lines[0])
 	assert.Regexp(t, `^  GET +/echo/:msg +echo +handlers\.go:\d+$`, lines[1])
 	assert.Regexp(t, `^  GET +/files/\*path +getFile +files\.go:\d+$`, lines[2])
 	assert.Regexp(t, `^  POST +/files/:name +postFile +files\.go:\d+$`, lines[3])
 	assert.Regexp(t, `^  GET +/user-agent +userAgent +handlers\.go:\d+$`, lines[4])
-	assert.Regexp(t, `^  GET +/users/:id +user +handlers\.go:\d+$`, lines[5])
-	assert.Regexp(t, `^  GET +/users/:id/posts/:post_id +userPost +handlers\.go:\d+$`, lines[6])
-	assert.Regexp(t, `^  GET +/users/me +currentUser +handlers\.go:\d+$`, lines[7])
-	assert.Contains(t, lines[8], "OPTIONS")
+	assert.Regexp(t, `^  GET +/users +JSON\(\.\.\.\) +users\.go:\d+$`, lines[5])
+	assert.Regexp(t, `^  POST +/users +\(\*userStore\)\.create +users\.go:\d+$`, lines[6])
+	assert.Regexp(t, `^  DELETE +/users/:id +JSON\(\.\.\.\) +users\.go:\d+$`, lines[7])
+	assert.Regexp(t, `^  GET +/users/:id +JSON\(\.\.\.\) +users\.go:\d+$`, lines[8])
+	assert.Regexp(t, `^  PUT +/users/:id +JSON\(\.\.\.\) +users\.go:\d+$`, lines[9])
+	assert.Contains(t, lines[10], "OPTIONS")
+}
+
+// TestFuncName checks the names the route table gives handlers, made-up
+// names included.
+func TestFuncName(t *testing.T) {
+	assert.Equal(t, "userAgent", funcName(userAgent))
+	assert.Equal(t, "(*userStore).create", funcName(users.create), "a method value, without -fm")
+	assert.Equal(t, "JSON(...)", funcName(JSON(users.get)), "the adapter JSON returns")
+	assert.Equal(t, "TestFuncName(...)", funcName(func(*Request) *Response { return nil }), "a literal, by the function it is in")
 }
 
 // withMatcher returns a router with NewRouter's answers to 400, 404 and
