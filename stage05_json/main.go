@@ -3,14 +3,16 @@
 // typed value, and one adapter encodes it with encoding/json, so every
 // answer has the right Content-Type and every error, the router's and the
 // parser's included, the same JSON shape with the right status. Request
-// bodies are decoded strictly and validated.
+// bodies are decoded strictly and validated, and a gzip middleware
+// compresses text and JSON for clients that ask for it. With those, the
+// server passes every stage of CodeCrafters' HTTP server challenge.
 //
 // The files split the lesson: request.go parses, response.go serialises,
 // router.go holds the Router and what the matchers share, router_regex.go
 // and router_radix.go the two matchers, handlers.go the routes, files.go
 // the file routes, json.go turns values and errors into JSON, users.go
-// the users resource, middleware.go what wraps the routes, and main.go
-// runs the connections.
+// the users resource, gzip.go the compression, middleware.go what else
+// wraps the routes, and main.go runs the connections.
 package main
 
 import (
@@ -52,8 +54,9 @@ func main() {
 	}
 
 	// The first middleware is the outermost: the access log sees the 500
-	// that recoverer makes of a panic.
-	app.Use(accessLog, recoverer)
+	// that recoverer makes of a panic, and gzip, innermost, compresses what
+	// the handlers return, so the access log counts the bytes sent.
+	app.Use(accessLog, recoverer, gzipMiddleware)
 	cfg.handler = app.Handler()
 	log.Printf("routes (%s router):", *matcherName)
 	app.WriteRoutes(log.Writer())
