@@ -125,9 +125,9 @@ func parseQValue(s string) (float64, bool) {
 // compression state, over a megabyte, and spends far longer on that than
 // on compressing a small body; a sync.Pool lets each request borrow a
 // writer already made (BenchmarkGzipBytes measures both). The level is
-// gzip.BestSpeed, nginx's default too: on a page of 100 users, 3.4 KB of
-// JSON, its output is about an eighth larger than the default level's,
-// and it is several times faster.
+// gzip.BestSpeed, nginx's default too: on a page of 100 users with
+// made-up names, 3.2 KB of JSON, its output was within 2% of the default
+// level's (1110 bytes against 1094), in under a third of the time.
 var gzipWriters = sync.Pool{New: func() any {
 	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed) // fails only for an invalid level
 	return zw
