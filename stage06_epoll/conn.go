@@ -1,0 +1,270 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// continueResponse is the interim answer to "Expect: 100-continue" (RFC 9110
+// §10.1.1 and §15.2.1): it tells the client to go on and send the body. It
+// is a constant rather than a Response because it is always the same bytes:
+// a 1xx response has no content and no Content-Length (RFC 9110 §8.6).
+const continueResponse = "HTTP/1.1 100 Continue\r\n\r\n"
+
+// conn is one client connection. In the earlier stages its state lived in
+// the local variables of a goroutine blocked in Read; here no goroutine
+// waits for it, so everything it must remember from one event to the next
+// is in this struct: the bytes not yet parsed, the bytes not yet sent, how
+// far the current request has been parsed, and its deadline.
+type conn struct {
+	loop *loop
+	fd   int
+	peer string
+
+	in      []byte         // received, not yet consumed; nil when empty
+	pending pendingRequest // how far the request at the front of in was parsed
+	out     []byte         // answered, not yet taken by the kernel; nil when empty
+
+	deadline time.Time // when the loop's sweep closes the connection
+	waiting  string    // what it waits for until then, for the log
+
+	requests  int   // requests answered, for the log
+	why       error // why it is closing, when not a normal end, for the log
+	writing   bool  // write readiness is watched, because out is not empty
+	closing   bool  // close once out is written: no more requests are read
+	lingering bool  // the write side is shut; input is read and dropped
+	stalled   bool  // reading stopped for back-pressure; resume once out is written
+	queued    bool  // on the loop's ready list
+	closed    bool
+}
+
+// received handles bytes the loop has just read for this connection: it
+// answers every whole request they complete, and keeps the rest.
+//
+// data is the loop's read buffer, which the next read overwrites. When no
+// bytes were left over from before, which is the usual case, the requests
+// are parsed straight from it, and only an incomplete request at the end
+// is copied: a connection owns a buffer only while a request is arriving.
+// That buffer is bounded by the parser's limits: an incomplete request
+// that grows past them is refused, as soon as it does.
+func (c *conn) received(data []byte) {
+	if len(c.in) == 0 {
+		if len(c.out) == 0 {
+			c.setDeadline(c.loop.cfg.headerTimeout, "reading a request head")
+		}
+		c.in = data
+		c.serve()
+		c.in = bytes.Clone(c.in)
+	} else {
+		c.in = append(c.in, data...)
+		c.serve()
+	}
+}
+
+// serve answers every whole request at the front of c.in, in order, and
+// stops at the first one that has not all arrived: the event loop's
+// version of serveRequests in the earlier stages, which looped over
+// ReadRequestHead, ReadBody and the handler on a blocking connection.
+//
+// It also stops while more than maxPendingOutput bytes of answers wait for
+// the client; writable calls it again once they are written.
+func (c *conn) serve() {
+	answered := false
+	for len(c.in) > 0 && !c.closing && len(c.out) < maxPendingOutput {
+		headBefore := c.pending.headDone()
+		req, n, err := c.pending.next(c.in, c.loop.input)
+		if err != nil {
+			c.refuse(err)
+			return
+		}
+		if req == nil {
+			if !headBefore && c.pending.headDone() {
+				c.headArrived()
+			}
+			break
+		}
+		c.in = c.in[n:]
+		c.answer(req)
+		if c.closed {
+			return
+		}
+		answered = true
+	}
+	if len(c.in) == 0 {
+		c.in = nil // free the buffer between requests
+	}
+	if answered && !c.closing && len(c.out) == 0 {
+		c.rearm()
+	}
+}
+
+// headArrived starts the wait for a body whose head is complete: the body
+// gets idleTimeout from now, and a client that waits for leave to send it
+// (Expect: 100-continue) gets it. A client whose body is already here needs
+// no leave, and gets none.
+func (c *conn) headArrived() {
+	c.setDeadline(c.loop.cfg.idleTimeout, "reading a body")
+	if c.pending.req.ExpectsContinue() {
+		if _, err := io.WriteString(c, continueResponse); err != nil {
+			c.loop.closeConn(c, err)
+		}
+	}
+}
+
+// answer runs the handler on req and queues its response. Handlers run
+// here, on the loop, so a slow handler delays every connection of the loop
+// (see the package comment).
+func (c *conn) answer(req *Request) {
+	resp := c.loop.cfg.handler(req)
+	keepAlive := req.KeepAlive()
+	// A handler may close the connection too: recoverer does after a
+	// panic.
+	resp.Close = resp.Close || !keepAlive
+	// An HTTP/1.0 client only keeps the connection if it hears so
+	// (RFC 9112 Appendix C.2.2).
+	resp.KeepAlive = keepAlive && req.Version == "HTTP/1.0"
+	// Whatever answered, a response to HEAD has no body: the client
+	// would read one as the start of the next response (RFC 9112 §6.3).
+	resp.Head = req.Method == "HEAD"
+	c.requests++
+	if err := resp.Write(c); err != nil {
+		c.loop.closeConn(c, err)
+		return
+	}
+	if resp.Close {
+		c.closeWhenWritten()
+	}
+}
+
+// refuse answers a request that can never be valid, as the earlier stages
+// do: a *StatusError gets its status and a JSON explanation,
+// {"error": "..."}, then the connection closes, because after bad framing
+// the server no longer knows where the next request would start (RFC 9112
+// §6.3).
+func (c *conn) refuse(err error) {
+	var se *StatusError
+	if !errors.As(err, &se) {
+		c.loop.closeConn(c, err)
+		return
+	}
+	c.in, c.pending = nil, pendingRequest{}
+	resp := statusErrorJSON(se)
+	resp.Close = true
+	if werr := resp.Write(c); werr != nil {
+		c.loop.closeConn(c, fmt.Errorf("%w; answering %d: %v", err, se.Status, werr))
+		return
+	}
+	c.why = fmt.Errorf("%w -> %d", err, se.Status)
+	c.closeWhenWritten()
+}
+
+// closeWhenWritten stops reading requests, and closes the connection once
+// the answers already queued are written.
+func (c *conn) closeWhenWritten() {
+	c.closing = true
+	if len(c.out) == 0 {
+		c.loop.linger(c)
+	}
+}
+
+// peerClosed handles the end of the client's input. The requests it sent
+// whole have been answered; a request it left incomplete gets no answer.
+// Answers still queued are written before the connection closes, since the
+// client may have shut only its sending side.
+func (c *conn) peerClosed() {
+	if len(c.in) > 0 && !c.lingering {
+		c.why = errors.New("client closed in the middle of a request")
+	}
+	c.in, c.pending = nil, pendingRequest{}
+	if len(c.out) > 0 && !c.lingering {
+		c.closing = true
+		return
+	}
+	c.loop.closeConn(c, nil)
+}
+
+// Write queues p for the client. Responses are written here
+// (Response.Write takes an io.Writer), and it never blocks: when nothing is
+// queued before p, p goes straight to the socket, and whatever the
+// kernel's send buffer cannot take now waits in c.out, with write
+// readiness watched, until the poller reports room. It fails only when the
+// connection is broken.
+func (c *conn) Write(p []byte) (int, error) {
+	n := len(p)
+	if len(c.out) == 0 {
+		w, err := writeSome(c.fd, p)
+		if err != nil {
+			return 0, err
+		}
+		p = p[w:]
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	c.out = append(c.out, p...)
+	if !c.writing {
+		if err := c.loop.poller.setWrite(c.fd, true); err != nil {
+			return 0, err
+		}
+		c.writing = true
+		c.setDeadline(c.loop.cfg.idleTimeout, "writing an answer")
+	}
+	return n, nil
+}
+
+// writeSome writes as much of p as the socket takes now, without waiting:
+// 0 bytes and no error means its send buffer is full.
+func writeSome(fd int, p []byte) (int, error) {
+	for {
+		n, err := unix.Write(fd, p)
+		switch err {
+		case nil:
+			return n, nil
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return 0, nil
+		}
+		return 0, err
+	}
+}
+
+// wrote records that the client took some of the pending output: a client
+// that keeps reading keeps its connection, however long the answer, while
+// one that stops reading for idleTimeout loses it, as with nginx's
+// send_timeout. (The earlier stages gave body and answer one fixed
+// deadline; here a slow reader costs only its pending bytes, not a
+// goroutine.) During a shutdown no deadline moves, so the shutdown ends in
+// bounded time.
+func (c *conn) wrote() {
+	if !c.loop.draining {
+		c.setDeadline(c.loop.cfg.idleTimeout, "writing an answer")
+	}
+}
+
+// rearm sets the deadline for what the connection waits for once every
+// answer is written: the rest of a request already started, or the next
+// request.
+func (c *conn) rearm() {
+	switch {
+	case c.pending.headDone():
+		// A body is arriving; its deadline runs from the end of its head.
+	case len(c.in) > 0:
+		c.setDeadline(c.loop.cfg.headerTimeout, "reading a request head")
+	default:
+		c.setDeadline(c.loop.cfg.idleTimeout, "waiting for a request")
+	}
+}
+
+// setDeadline gives the connection d from now to get what it waits for.
+func (c *conn) setDeadline(d time.Duration, waiting string) {
+	c.deadline = c.loop.now.Add(d)
+	c.waiting = waiting
+}

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// incrementalCorpus holds one request each, valid or not, with the ways a
+// request can be cut or broken: heads, both framings, chunk extensions and
+// trailers, and every error the parser reports, early or late.
+var incrementalCorpus = []string{
+	"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+	"GET /echo/abc?x=1 HTTP/1.1\r\nHost: localhost:4221\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n",
+	"\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\nX:  spaced \t\r\nEmpty:\r\n\r\n",
+	"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+	"POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+	"POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\nGET / HTTP/1",
+	"PUT /f HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok",
+	"POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4;a=b\r\nWiki\r\n5\r\npedia\r\n0\r\nT: v\r\n\r\n",
+	"POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\n\r\n\r\r\n0 ;\text\r\n\r\n",
+	"POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+	// Errors found as soon as the offending byte arrives.
+	"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
+	"HELLO\r\n\r\n",
+	"GET / HTTP/1.1\nHost: x\n\n",
+	"GET / HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n",
+	"GET / HTTP/1.1\r\nHost: x\r\nUser-Agent: a\x00b\r\n\r\n",
+	"GET / HTTP/2.0\r\nHost: x\r\n\r\n",
+	"GET / HTTP/1.1\r\nHost : x\r\n\r\n",
+	"GET / HTTP/1.1\r\n\r\n",
+	"GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", MaxHeaderBytes) + "\r\n\r\n",
+	"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n",
+	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+	// Chunked bodies broken at each place the scan looks.
+	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX\r\n0\r\n\r\n",
+	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\rX0\r\n\r\n",
+	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;\x00\r\nhello\r\n0\r\n\r\n",
+	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n",
+	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;" + strings.Repeat("e", maxChunkLineBytes) + "\r\nhello\r\n0\r\n\r\n",
+	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800001\r\n",
+	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffffff\r\n",
+	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nbad trailer\r\n\r\n",
+	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nT: a\x01\r\n\r\n",
+	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nT: " + strings.Repeat("t", MaxHeaderBytes) + "\r\n\r\n",
+}
+
+// testInput is the reader the parser runs on in these tests, shared as a
+// loop shares it. The tests do not run in parallel.
+var testInput = newBufferedInput()
+
+// withNext returns the corpus twice: as it is, and with the start of a
+// pipelined request after each request, which must wait, and must not
+// change how the request before it is parsed.
+func withNext(corpus []string) []string {
+	all := append([]string(nil), corpus...)
+	for _, in := range corpus {
+		all = append(all, in+"GET /next HTTP/1.1\r\nHo")
+	}
+	return all
+}
+
+// outcome is what a parse of some bytes decided, in a form tests compare.
+type outcome struct {
+	req *Request
+	n   int    // bytes the request took
+	err string // the error, "" when there is none
+}
+
+func (o outcome) incomplete() bool { return o.req == nil && o.err == "" }
+
+// wholeParse runs stage 2's blocking parser over in, as if the connection
+// ended there, and translates running out of bytes into "incomplete".
+func wholeParse(in []byte) outcome {
+	src := testInput
+	req, err := ReadRequest(src.reset(in))
+	switch {
+	case incomplete(err):
+		return outcome{}
+	case err != nil:
+		return outcome{err: err.Error()}
+	}
+	return outcome{req: req, n: src.consumed()}
+}
+
+// feed calls next the way a connection does and returns what it decided.
+func feed(p *pendingRequest, in []byte) outcome {
+	req, n, err := p.next(in, testInput)
+	if err != nil {
+		return outcome{err: err.Error()}
+	}
+	return outcome{req: req, n: n}
+}
+
+// TestIncrementalEveryPrefix feeds each request one byte at a time and
+// checks that after every byte the incremental parser decides exactly
+// what stage 2's parser decides over the same bytes: wait, refuse (with
+// the same error, at the same byte) or accept (the same request).
+func TestIncrementalEveryPrefix(t *testing.T) {
+	for _, in := range withNext(incrementalCorpus) {
+		var p pendingRequest
+		for k := 0; k <= len(in); k++ {
+			got, want := feed(&p, []byte(in[:k])), wholeParse([]byte(in[:k]))
+			require.Equal(t, want, got, "%q cut after %d bytes", in, k)
+			if !want.incomplete() {
+				break
+			}
+		}
+	}
+}
+
+// TestIncrementalCutAnywhere sends each request in two pieces, cut at every
+// offset, and checks that the result is the same as in one piece. In the
+// few requests of several KiB, the middle, one long field or chunk
+// extension, is cut at every 37th byte only, to keep the test fast.
+func TestIncrementalCutAnywhere(t *testing.T) {
+	for _, in := range withNext(incrementalCorpus) {
+		whole := wholeParse([]byte(in))
+		for cut := 0; cut <= len(in); cut++ {
+			if cut > 512 && cut < len(in)-512 && cut%37 != 0 {
+				continue
+			}
+			var p pendingRequest
+			got := feed(&p, []byte(in[:cut]))
+			if got.incomplete() {
+				got = feed(&p, []byte(in))
+			}
+			require.Equal(t, whole, got, "%q cut at %d", in, cut)
+		}
+	}
+}
+
+// TestIncrementalPipelined puts several requests in one buffer, as one read
+// of a pipelining client returns them, and takes them out in order; the
+// half request at the end waits for the rest.
+func TestIncrementalPipelined(t *testing.T) {
+	in := []byte("GET /echo/first HTTP/1.1\r\nHost: x\r\n\r\n" +
+		"POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nGET /echo/x" +
+		"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
+		"GET /echo/last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" +
+		"GET /echo/half HTTP/1.1\r\nHo")
+	var p pendingRequest
+	src := newBufferedInput()
+	var got []string
+	for {
+		req, n, err := p.next(in, src)
+		require.NoError(t, err)
+		if req == nil {
+			break
+		}
+		got = append(got, req.Method+" "+req.Path+" "+string(req.Body))
+		in = in[n:]
+	}
+	assert.Equal(t, []string{"GET /echo/first ", "POST /nowhere GET /echo/x", "POST /up hello", "GET /echo/last "}, got)
+	assert.Equal(t, "GET /echo/half HTTP/1.1\r\nHo", string(in), "the incomplete request stays")
+
+	in = append(in, "st: x\r\n\r\n"...)
+	req, n, err := p.next(in, src)
+	require.NoError(t, err)
+	require.NotNil(t, req)
+	assert.Equal(t, "/echo/half", req.Path)
+	assert.Equal(t, len(in), n)
+}
+
+// TestIncrementalHeadDone checks the moment Expect: 100-continue is answered:
+// the head is complete, the body is not.
+func TestIncrementalHeadDone(t *testing.T) {
+	head := "PUT /f HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"
+	var p pendingRequest
+	req, _, err := p.next([]byte(head[:len(head)-1]), newBufferedInput())
+	require.NoError(t, err)
+	assert.Nil(t, req)
+	assert.False(t, p.headDone())
+
+	req, _, err = p.next([]byte(head), newBufferedInput())
+	require.NoError(t, err)
+	assert.Nil(t, req)
+	require.True(t, p.headDone())
+	assert.True(t, p.req.ExpectsContinue())
+
+	req, n, err := p.next([]byte(head+"body"), newBufferedInput())
+	require.NoError(t, err)
+	require.NotNil(t, req)
+	assert.Equal(t, "body", string(req.Body))
+	assert.Equal(t, len(head)+4, n)
+	assert.False(t, p.headDone(), "reset for the next request")
+}
+
+// TestIncrementalTrickleIsLinear sends a long head and a large chunked body
+// in small pieces and counts the bytes offered to the parser over all its
+// attempts: they must stay a small multiple of the request's size, not
+// grow with its square.
+func TestIncrementalTrickleIsLinear(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("POST /up HTTP/1.1\r\nHost: x\r\n")
+	for i := 0; i < 100; i++ {
+		b.WriteString("X-Filler: abcdefghijklmnopqrstuvwxyz\r\n")
+	}
+	b.WriteString("Transfer-Encoding: chunked\r\n\r\n")
+	chunk := strings.Repeat("z", 1000)
+	for i := 0; i < 1000; i++ {
+		b.WriteString("3e8\r\n" + chunk + "\r\n")
+	}
+	b.WriteString("0\r\nT: v\r\n\r\n")
+	in := []byte(b.String())
+
+	var p pendingRequest
+	src := newBufferedInput()
+	var req *Request
+	for k := 7; ; k += 7 { // 7 bytes per read
+		var err error
+		var n int
+		req, n, err = p.next(in[:min(k, len(in))], src)
+		require.NoError(t, err)
+		if req != nil {
+			assert.Equal(t, len(in), n)
+			break
+		}
+		require.Less(t, k, len(in)+7, "never completed")
+	}
+	assert.Len(t, req.Body, 1000*1000)
+	// Head: about once per line; body: once. Anything quadratic would be
+	// hundreds of times the input.
+	assert.Less(t, src.offered, 4*len(in), "bytes offered to the parser for a %d-byte request", len(in))
+	t.Logf("%d bytes offered to the parser for a %d-byte request sent 7 bytes at a time", src.offered, len(in))
+}
+
+// FuzzIncremental checks the incremental parser against stage 2's on any
+// bytes, arriving in pieces of any sizes: the same requests, in the same
+// order, taking the same bytes, then the same error or the same wait for
+// more. The reference reads the requests one after another from one
+// reader, as the earlier stages' serve loop does.
+func FuzzIncremental(f *testing.F) {
+	for i, s := range withNext(incrementalCorpus) {
+		f.Add([]byte(s+s), []byte{byte(i), 1, 7, 200})
+	}
+	f.Fuzz(func(t *testing.T, data, pieces []byte) {
+		var want []outcome
+		src := newBufferedInput()
+		for rest := data; len(rest) > 0; {
+			o := wholeParse(rest)
+			if o.incomplete() {
+				break
+			}
+			want = append(want, o)
+			if o.err != "" {
+				break
+			}
+			rest = rest[o.n:]
+		}
+
+		var got []outcome
+		var p pendingRequest
+		var in []byte
+		fed := 0
+	feeding:
+		for i := 0; fed < len(data); i++ {
+			size := 1
+			if len(pieces) > 0 {
+				size = int(pieces[i%len(pieces)]) + 1
+			}
+			in = append(in, data[fed:min(fed+size, len(data))]...)
+			fed = min(fed+size, len(data))
+			for {
+				req, n, err := p.next(in, src)
+				if err != nil {
+					got = append(got, outcome{err: err.Error()})
+					break feeding
+				}
+				if req == nil {
+					break
+				}
+				got = append(got, outcome{req: req, n: n})
+				in = in[n:]
+			}
+		}
+		require.Equal(t, want, got)
+	})
+}
+
+// TestIncrementalChunkExtensionsCountAsBody sends a chunked body of tiny
+// chunks with long extensions, too large once the size lines count as
+// body, in 1000-byte pieces: the incremental parser refuses it with
+// stage 2's error, as soon as stage 2's parser would.
+func TestIncrementalChunkExtensionsCountAsBody(t *testing.T) {
+	ext := ";x=" + strings.Repeat("a", maxChunkLineBytes-16)
+	var b strings.Builder
+	b.WriteString("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for i := 0; i < MaxBodyBytes/len(ext)+2; i++ {
+		b.WriteString("1" + ext + "\r\nz\r\n")
+	}
+	b.WriteString("0\r\n\r\n")
+	in := []byte(b.String())
+
+	var p pendingRequest
+	for k := 1000; ; k += 1000 {
+		require.Less(t, k, len(in), "never refused")
+		got := feed(&p, in[:k])
+		if got.incomplete() {
+			continue
+		}
+		assert.Equal(t, wholeParse(in[:k]), got)
+		assert.True(t, wholeParse(in[:k-1000]).incomplete(), "refused no later than stage 2 would")
+		assert.Contains(t, got.err, ErrBodyTooLarge.Error())
+		break
+	}
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// withBody builds a request as the parser would leave it, with a body and,
+// unless contentType is "", a Content-Type.
+func withBody(method, target, contentType, body string) *Request {
+	r := request(method, target)
+	if contentType != "" {
+		r.Header.Add("Content-Type", contentType)
+	}
+	if body != "" {
+		r.Body = []byte(body)
+	}
+	return r
+}
+
+func TestJSONAdapter(t *testing.T) {
+	tests := []struct {
+		name       string
+		status     int
+		v          any
+		wantStatus int
+		wantBody   string // "" for no body, and then no Content-Type
+	}{
+		{"an object", 200, User{ID: 1, Name: "Ada"}, 200, `{"id":1,"name":"Ada"}` + "\n"},
+		{"a status of the handler's choice", 201, map[string]int{"n": 2}, 201, `{"n":2}` + "\n"},
+		{"an empty list is [], not null", 200, []User{}, 200, "[]\n"},
+		{"nil is no body", 204, nil, 204, ""},
+		{"an error", 404, &APIError{404, "user 42 not found"}, 404, `{"error":"user 42 not found"}` + "\n"},
+		{"a value JSON cannot encode is a 500", 200, make(chan int), 500, `{"error":"internal server error"}` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			captureLog(t)
+			resp := JSON(func(*Request) (int, any) { return tt.status, tt.v })(request("GET", "/"))
+			assert.Equal(t, tt.wantStatus, resp.Status)
+			assert.Equal(t, tt.wantBody, string(resp.Body))
+			if tt.wantBody == "" {
+				assert.Empty(t, resp.Header)
+			} else {
+				assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+			}
+		})
+	}
+}
+
+func TestErrorJSON(t *testing.T) {
+	status, v := errorJSON(404, "user %d not found", 42)
+	assert.Equal(t, 404, status)
+	assert.Equal(t, &APIError{404, "user 42 not found"}, v)
+
+	resp := jsonResponse(status, v)
+	assert.JSONEq(t, `{"error": "user 42 not found"}`, string(resp.Body), "one shape for every error, without the status")
+}
+
+func TestRouterErrorsAreJSON(t *testing.T) {
+	tests := []struct {
+		name      string
+		resp      *Response
+		status    int
+		allow     string
+		errorText string
+	}{
+		{"404", notFoundJSON(request("GET", "/nope")), 404, "", "no resource at /nope"},
+		{"405", methodNotAllowedJSON("GET, HEAD, OPTIONS, POST"), 405, "GET, HEAD, OPTIONS, POST", "method not allowed; this path allows GET, HEAD, OPTIONS, POST"},
+		{"400", badRequestJSON(`bad percent-encoding in path: parameter id: invalid URL escape "%zz"`), 400, "", `bad percent-encoding in path: parameter id: invalid URL escape "%zz"`},
+		{"a parser error", statusErrorJSON(ErrBodyTooLarge), 413, "", "request body too large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.status, tt.resp.Status)
+			assert.Equal(t, "application/json", tt.resp.Header.Get("Content-Type"))
+			assert.Equal(t, tt.allow, tt.resp.Header.Get("Allow"))
+			assert.JSONEq(t, fmt.Sprintf(`{"error": %q}`, tt.errorText), string(tt.resp.Body))
+		})
+	}
+}
+
+// TestDecodeJSON goes through every way decodeJSON refuses a body, with
+// the message the client reads. Byte offsets count from 0.
+func TestDecodeJSON(t *testing.T) {
+	const ct = "application/json"
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		status      int // 0: accepted
+		msg         string
+	}{
+		{"a valid body", ct, `{"name": "Ada"}`, 0, ""},
+		{"a charset parameter", "application/json; charset=utf-8", `{"name": "Ada"}`, 0, ""},
+		{"a media type in capitals", "Application/JSON", `{"name": "Ada"}`, 0, ""},
+		{"whitespace after the object", ct, "{\"name\": \"Ada\"}\r\n\t ", 0, ""},
+
+		{"text/plain", "text/plain", `{"name": "Ada"}`, 415, "Content-Type must be application/json, got text/plain"},
+		{"no Content-Type", "", `{"name": "Ada"}`, 415, "Content-Type must be application/json, got none"},
+		{"a longer media type", "application/jsonp", `{"name": "Ada"}`, 415, "Content-Type must be application/json, got application/jsonp"},
+		{"a +json media type", "application/merge-patch+json", `{"name": "Ada"}`, 415, "Content-Type must be application/json, got application/merge-patch+json"},
+		{"415 before 400", "text/plain", `not json`, 415, "Content-Type must be application/json, got text/plain"},
+
+		{"no body", ct, "", 400, `the body is empty; expected a JSON object such as {"name": "Ada"}`},
+		{"only whitespace", ct, " \r\n", 400, `the body is empty; expected a JSON object such as {"name": "Ada"}`},
+		{"cut short", ct, `{"name": "Ada`, 400, "invalid JSON at byte 13: unexpected end of input"},
+		{"a bare word", ct, `{"name": Ada}`, 400, "invalid JSON at byte 10: invalid character 'A' looking for beginning of value"},
+		{"a trailing comma", ct, `{"name": "Ada",}`, 400, "invalid JSON at byte 16: invalid character '}' looking for beginning of object key string"},
+		{"single quotes", ct, `{'name': 'Ada'}`, 400, "invalid JSON at byte 2: invalid character '\\'' looking for beginning of object key string"},
+		{"an unknown field", ct, `{"name": "Ada", "admin": true}`, 400, `unknown field "admin"`},
+		{"a field in another case", ct, `{"Name": "Ada"}`, 0, ""}, // encoding/json matches names case-insensitively
+		{"a number for a string", ct, `{"name": 42}`, 400, `field "name" must be a string, not a number (at byte 11)`},
+		{"an object for a string", ct, `{"name": {"first": "Ada"}}`, 400, `field "name" must be a string, not an object (at byte 10)`},
+		{"an array", ct, `[{"name": "Ada"}]`, 400, "the body must be a JSON object, not an array"},
+		{"a string", ct, `"Ada"`, 400, "the body must be a JSON object, not a string"},
+		{"two objects", ct, `{"name": "Ada"} {"name": "Grace"}`, 400, "unexpected data after the JSON object at byte 16"},
+		{"junk after the object", ct, `{"name": "Ada"}x`, 400, "unexpected data after the JSON object at byte 15"},
+		{"over 1 MiB", ct, `{"name": "` + strings.Repeat("a", 1<<20) + `"}`, 413, "the body is over 1048576 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var in userInput
+			err := decodeJSON(withBody("POST", "/users", tt.contentType, tt.body), &in)
+			if tt.status == 0 {
+				require.Nil(t, err)
+				assert.Equal(t, "Ada", in.Name)
+				return
+			}
+			require.NotNil(t, err)
+			assert.Equal(t, &APIError{tt.status, tt.msg}, err)
+		})
+	}
+}
+
+func TestDecodeUser(t *testing.T) {
+	const blank = `field "name" is required and must not be blank`
+	tests := []struct {
+		body   string
+		status int // 0: accepted
+		msg    string
+	}{
+		{`{"name": "Ada Lovelace"}`, 0, ""},
+		{`{"name": " Ada "}`, 0, ""}, // kept as sent
+		{`{"name": "Zoë 🙂"}`, 0, ""},
+		{`{}`, 400, blank},
+		{`{"name": ""}`, 400, blank},
+		{`{"name": " \t"}`, 400, blank},
+		{`{"name": null}`, 400, blank},
+		{`null`, 400, blank},
+		{`{"name": true}`, 400, `field "name" must be a string, not a boolean (at byte 13)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			in, err := decodeUser(withBody("POST", "/users", "application/json", tt.body))
+			if tt.status == 0 {
+				require.Nil(t, err)
+				assert.NotEmpty(t, in.Name)
+				return
+			}
+			assert.Equal(t, &APIError{tt.status, tt.msg}, err)
+		})
+	}
+}
+
+// FuzzDecodeUser feeds the body decoder of POST and PUT /users arbitrary
+// Content-Types and bodies. Whatever they are, it must not panic; it must
+// refuse with 400, 413 or 415 and a message that encodes as the one error
+// shape, and point at a byte the body has; a body it accepts must be one
+// valid JSON object whose only field is a non-blank name.
+//
+// The seeds run on every plain go test; go test -fuzz FuzzDecodeUser
+// explores from them.
+func FuzzDecodeUser(f *testing.F) {
+	for _, seed := range []struct{ contentType, body string }{
+		{"application/json", `{"name": "Ada"}`},
+		{"application/json; charset=utf-8", `{"name": "Zo\u00eb \ud83d\ude42"}`},
+		{"APPLICATION/JSON", " {\"NAME\":\"x\"} \n"},
+		{"application/json", `{"name": "a", "name": "b"}`},
+		{"text/plain", `{"name": "Ada"}`},
+		{"", ""},
+		{"application/json", ""},
+		{"application/json", `{"name": "Ada`},
+		{"application/json", `{"name": "Ada", "admin": true}`},
+		{"application/json", `{"name": 42}`},
+		{"application/json", `{"name": {"first": "Ada"}}`},
+		{"application/json", `[{"name": "Ada"}]`},
+		{"application/json", `null`},
+		{"application/json", `{"name": "Ada"} {"name": "Grace"}`},
+		{"application/json", `{"name": "\ud800"}`},
+		{"application/json", "{\"name\": \"\xff\xfe\"}"},
+		{"application/json", `{"name": "   "}`},
+		{"application/json", `{"name": 1e999}`},
+		{"application/json", "\xef\xbb\xbf{\"name\": \"bom\"}"},
+	} {
+		f.Add(seed.contentType, []byte(seed.body))
+	}
+
+	atByte := regexp.MustCompile(`at byte (\d+)`)
+	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
+		req := request("POST", "/users")
+		req.Header.Add("Content-Type", contentType)
+		req.Body = body
+
+		in, err := decodeUser(req)
+
+		mt, _, _ := strings.Cut(contentType, ";")
+		isJSON := strings.EqualFold(strings.TrimSpace(mt), "application/json")
+		if err != nil {
+			switch {
+			case !isJSON:
+				require.Equal(t, 415, err.Status, err.Msg)
+			case len(body) > maxJSONBody:
+				require.Equal(t, 413, err.Status, err.Msg)
+			default:
+				require.Equal(t, 400, err.Status, err.Msg)
+			}
+			require.NotEmpty(t, err.Msg)
+			var shape map[string]string
+			require.NoError(t, json.Unmarshal(jsonResponse(err.Status, err).Body, &shape))
+			require.Len(t, shape, 1)
+			require.NotEmpty(t, shape["error"])
+			if m := atByte.FindStringSubmatch(err.Msg); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				require.LessOrEqual(t, n, len(body), err.Msg)
+			}
+			return
+		}
+
+		require.True(t, isJSON, "accepted a body sent as %q", contentType)
+		require.True(t, json.Valid(body), "accepted invalid JSON %q", body)
+		require.NotEmpty(t, strings.TrimSpace(in.Name))
+		var fields map[string]any
+		require.NoError(t, json.Unmarshal(body, &fields), "accepted a body that is not an object: %q", body)
+		for name := range fields {
+			require.True(t, strings.EqualFold(name, "name"), "accepted the field %q", name)
+		}
+	})
+}

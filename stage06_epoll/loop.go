@@ -1,0 +1,407 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	// readBufferSize is the size of each loop's read buffer. Every read of
+	// the loop lands there; a connection keeps bytes of its own only while
+	// a request is incomplete, so an idle connection holds no buffer.
+	readBufferSize = 64 << 10
+	// maxReadsPerEvent caps the reads one connection gets in one turn.
+	// Edge-triggered polling asks us to read until EAGAIN, but a client
+	// that sends as fast as we read would then never let the loop go:
+	// after this many reads the connection goes to the back of the ready
+	// list and the others get their turn (gnet does the same).
+	maxReadsPerEvent = 16
+	// maxPendingOutput is how many bytes of answers may wait for a client
+	// before the loop stops reading and answering its requests, until the
+	// client has read them all. One answer may be larger; the limit keeps
+	// more from queueing behind it. Without it, a client that pipelines
+	// requests and never reads the answers would make the server buffer
+	// answers without end; a goroutine per connection got this limit for
+	// free, by blocking in Write.
+	maxPendingOutput = 64 << 10
+	// eventsPerWait is how many ready sockets one wait returns at most;
+	// more stay ready for the next.
+	eventsPerWait = 256
+	// lingerTimeout bounds how long a connection being closed reads and
+	// drops what its client still sends; see linger.
+	lingerTimeout = time.Second
+)
+
+// tooManyConns is the whole answer to a connection over -max-conns. It is
+// written as soon as the connection is accepted, before its request is
+// read, so it is a constant rather than a Response.
+//
+// errTooManyConns is what the log says of such a connection.
+const tooManyConns = "HTTP/1.1 503 Service Unavailable\r\n" +
+	"Content-Type: text/plain\r\n" +
+	"Retry-After: 1\r\n" +
+	"Content-Length: 21\r\n" +
+	"Connection: close\r\n" +
+	"\r\n" +
+	"too many connections\n"
+
+var errTooManyConns = errors.New("refused with 503: too many connections")
+
+// loop is one event loop: a listening socket, a poller, and the
+// connections accepted from that socket. Everything in it belongs to the
+// goroutine running run; other goroutines only call poller.wake.
+type loop struct {
+	id     int
+	srv    *server
+	cfg    config
+	lfd    int // the listening socket; -1 once shutdown has closed it
+	poller poller
+	conns  map[int]*conn // by file descriptor
+	events []event
+	buf    []byte         // the read buffer all the loop's connections share
+	input  *bufferedInput // the reader the parser runs on, shared too
+
+	// ready lists connections to read again at once, without waiting for
+	// the poller: they were cut off by maxReadsPerEvent, or stopped
+	// reading while their answers were pending, so input may wait in
+	// their sockets that no new edge will announce.
+	ready []*conn
+
+	now       time.Time     // when the current wait returned; what deadlines count from
+	tick      time.Duration // how often sweep looks for expired deadlines
+	nextSweep time.Time
+	// acceptPaused is set when accept ran out of file descriptors; sweep
+	// tries again, since no new edge will come for the connections
+	// already waiting.
+	acceptPaused bool
+	draining     bool // shutting down: no more accepts, close when answered
+}
+
+func newLoop(srv *server, id, lfd int, cfg config) (*loop, error) {
+	p, err := newPoller()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.addRead(lfd); err != nil {
+		p.close()
+		return nil, err
+	}
+	return &loop{
+		id:     id,
+		srv:    srv,
+		cfg:    cfg,
+		lfd:    lfd,
+		poller: p,
+		conns:  make(map[int]*conn),
+		events: make([]event, eventsPerWait),
+		buf:    make([]byte, readBufferSize),
+		input:  newBufferedInput(),
+		// Deadlines are checked every tenth of the shorter timeout (at
+		// least every 10 ms, at most every second), so a timeout fires at
+		// most 10% late.
+		tick: min(max(min(cfg.idleTimeout, cfg.headerTimeout)/10, 10*time.Millisecond), time.Second),
+	}, nil
+}
+
+// run is the event loop: wait for the poller, handle what is ready, check
+// the deadlines, and again, until shutdown has closed every connection.
+func (l *loop) run() error {
+	defer l.closeAll()
+	l.now = time.Now()
+	l.nextSweep = l.now.Add(l.tick)
+	for {
+		timeout := max(l.nextSweep.Sub(l.now), 0)
+		if len(l.ready) > 0 {
+			timeout = 0 // just look, then serve the ready list
+		}
+		n, err := l.poller.wait(l.events, timeout)
+		if err != nil {
+			return fmt.Errorf("event loop %d: %w", l.id, err)
+		}
+		l.now = time.Now()
+		for _, ev := range l.events[:n] {
+			l.handle(ev)
+		}
+		l.serveReady()
+		if !l.draining && l.srv.stopping.Load() {
+			l.drain()
+		}
+		if !l.now.Before(l.nextSweep) {
+			l.sweep()
+		}
+		if l.draining && len(l.conns) == 0 {
+			return nil
+		}
+	}
+}
+
+// handle acts on one event. An event may concern a connection that an
+// earlier event of the same wait closed; its fd may even have been reused
+// by a connection accepted since. Both are harmless: a closed connection is
+// no longer in conns, and a new one reads EAGAIN and waits.
+func (l *loop) handle(ev event) {
+	if ev.fd == l.lfd {
+		l.accept()
+		return
+	}
+	c := l.conns[ev.fd]
+	if c == nil {
+		return
+	}
+	if ev.writable {
+		l.writable(c)
+	}
+	if ev.readable && !c.closed {
+		l.readable(c)
+	}
+}
+
+// accept takes every connection waiting on the listening socket, until
+// EAGAIN: the edge that woke us may announce many. Stopping at the first
+// one would leave the rest waiting for an edge that no longer comes.
+func (l *loop) accept() {
+	for l.lfd >= 0 {
+		fd, sa, err := acceptConn(l.lfd)
+		switch err {
+		case nil:
+		case unix.EINTR, unix.ECONNABORTED:
+			continue // a signal, or a client that left while queued
+		case unix.EAGAIN:
+			l.acceptPaused = false
+			return
+		default:
+			// EMFILE, ENFILE, ENOBUFS: out of file descriptors or memory.
+			// The connections stay queued in the kernel; try again at
+			// the next sweep.
+			if !l.acceptPaused {
+				log.Printf("accept: %v; retrying every %v", err, l.tick)
+			}
+			l.acceptPaused = true
+			return
+		}
+		peer := peerName(sa)
+		over := l.srv.conns.Add(1) > int64(l.cfg.maxConns)
+		setNoDelay(fd)
+		if err := l.poller.addRead(fd); err != nil {
+			l.srv.conns.Add(-1)
+			unix.Close(fd)
+			log.Printf("%s: %v", peer, err)
+			continue
+		}
+		c := &conn{loop: l, fd: fd, peer: peer}
+		c.setDeadline(l.cfg.idleTimeout, "waiting for a request")
+		l.conns[fd] = c
+		if over {
+			l.turnAway(c)
+		} else {
+			log.Printf("%s connected", peer)
+		}
+	}
+}
+
+// turnAway answers a connection over -max-conns with a 503, before reading
+// its request, and closes it. The close lingers like any other: closing at
+// once, with the request the client sends unread, would reset the
+// connection and could destroy the 503 before the client reads it. So
+// refused connections count as open for up to lingerTimeout.
+func (l *loop) turnAway(c *conn) {
+	log.Printf("%s refused: %d connections open", c.peer, l.cfg.maxConns)
+	c.why = errTooManyConns
+	if _, err := io.WriteString(c, tooManyConns); err != nil {
+		l.closeConn(c, err)
+		return
+	}
+	c.closeWhenWritten()
+}
+
+// readable reads what a connection's client sent, until EAGAIN, and hands
+// it to the connection to answer.
+func (l *loop) readable(c *conn) {
+	for i := 0; i < maxReadsPerEvent; i++ {
+		if c.closing && !c.lingering {
+			return // no more requests; linger reads the rest once the output is out
+		}
+		if len(c.out) >= maxPendingOutput {
+			c.stalled = true // back-pressure: writable resumes reading once the client has read
+			return
+		}
+		n, err := unix.Read(c.fd, l.buf)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return // all read: the poller will tell when more comes
+		case err != nil:
+			l.closeConn(c, err)
+			return
+		case n == 0:
+			c.peerClosed()
+			return
+		case c.lingering:
+			continue // dropped
+		}
+		c.received(l.buf[:n])
+		if c.closed {
+			return
+		}
+	}
+	l.requeue(c) // more may be waiting: come back after the others
+}
+
+// writable writes a connection's pending output, until EAGAIN or until it
+// is all written. Write interest is on only while output is pending, so an
+// idle connection never wakes the loop.
+func (l *loop) writable(c *conn) {
+	if len(c.out) == 0 {
+		return
+	}
+	for len(c.out) > 0 {
+		n, err := writeSome(c.fd, c.out)
+		if err != nil {
+			l.closeConn(c, err)
+			return
+		}
+		if n == 0 {
+			return // the send buffer is full again: wait for the next edge
+		}
+		c.out = c.out[n:]
+		c.wrote()
+	}
+	// All written: free the buffer and stop watching for room.
+	c.out = nil
+	if err := l.poller.setWrite(c.fd, false); err != nil {
+		l.closeConn(c, err)
+		return
+	}
+	c.writing = false
+	if c.closing {
+		l.linger(c)
+		return
+	}
+	c.rearm()
+	c.serve() // requests that waited while the answers before them were written
+	if c.stalled && !c.closed && len(c.out) < maxPendingOutput {
+		c.stalled = false
+		l.requeue(c)
+	}
+}
+
+// requeue puts c on the ready list, to be read again after the current
+// events without waiting for the poller.
+func (l *loop) requeue(c *conn) {
+	if !c.queued {
+		c.queued = true
+		l.ready = append(l.ready, c)
+	}
+}
+
+// serveReady reads the connections on the ready list. Those that are cut
+// off again go back on a fresh list, for the next turn.
+func (l *loop) serveReady() {
+	ready := l.ready
+	l.ready = nil
+	for _, c := range ready {
+		c.queued = false
+		if !c.closed {
+			l.readable(c)
+		}
+	}
+}
+
+// linger closes a connection in stages, as stage 2's lingerClose does: shut
+// the write side, so the client sees the end of the answer, then read and
+// drop whatever it still sends until it closes too, or lingerTimeout
+// passes. Closing at once with unread input would make the kernel send a
+// reset, which can destroy the answer before the client has read it.
+func (l *loop) linger(c *conn) {
+	if err := unix.Shutdown(c.fd, unix.SHUT_WR); err != nil {
+		l.closeConn(c, nil) // already gone
+		return
+	}
+	c.lingering = true
+	c.in, c.pending = nil, pendingRequest{}
+	c.setDeadline(lingerTimeout, "lingering")
+	l.readable(c) // what arrived before now will bring no new edge
+}
+
+// sweep closes the connections whose deadline has passed. It runs every
+// tick, from run, rather than one timer per connection: a look at each
+// connection costs a few nanoseconds, and at a tenth of the shortest
+// timeout the sweep is precise enough.
+func (l *loop) sweep() {
+	for _, c := range l.conns {
+		if !l.now.Before(c.deadline) {
+			var err error
+			if !c.lingering {
+				err = fmt.Errorf("timed out %s", c.waiting)
+			}
+			l.closeConn(c, err)
+		}
+	}
+	if l.acceptPaused {
+		l.accept()
+	}
+	l.nextSweep = l.now.Add(l.tick)
+}
+
+// drain starts the shutdown of this loop: close the listening socket, so
+// the kernel sends new connections nowhere, close every connection that has
+// nothing in flight, and let the others finish writing their answers. No
+// deadline is extended from now on, so drain ends within idleTimeout.
+func (l *loop) drain() {
+	l.draining = true
+	unix.Close(l.lfd)
+	l.lfd = -1
+	for _, c := range l.conns {
+		switch {
+		case c.lingering:
+		case len(c.out) > 0:
+			c.closing = true
+		default:
+			l.closeConn(c, nil) // idle, or in the middle of a request that gets no answer
+		}
+	}
+}
+
+// closeConn closes a connection and forgets it. err says why, when the
+// reason is not a normal end; it is logged with the requests answered.
+func (l *loop) closeConn(c *conn, err error) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	unix.Close(c.fd) // also removes it from the poller
+	delete(l.conns, c.fd)
+	l.srv.conns.Add(-1)
+	c.in, c.out, c.pending = nil, nil, pendingRequest{}
+	if err == nil {
+		err = c.why
+	}
+	if err != nil {
+		log.Printf("%s: %v after %d requests", c.peer, err, c.requests)
+	} else {
+		log.Printf("%s closed after %d requests", c.peer, c.requests)
+	}
+}
+
+// closeAll closes everything the loop holds, when it returns.
+func (l *loop) closeAll() {
+	for _, c := range l.conns {
+		l.closeConn(c, nil)
+	}
+	if l.lfd >= 0 {
+		unix.Close(l.lfd)
+		l.lfd = -1
+	}
+	l.srv.mu.Lock()
+	l.poller.close()
+	l.poller = nil
+	l.srv.mu.Unlock()
+}

@@ -1,0 +1,160 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+// Command stage06_epoll is the server of stage 5 on a hand-written event
+// loop. Up to now every connection cost a goroutine, blocked in Read until
+// its client sent something, and its buffers. Here
+// the sockets are non-blocking, and one loop per CPU asks the kernel
+// (epoll on Linux, kqueue on macOS and the BSDs) which of its thousands of
+// sockets are ready, serves exactly those, and asks again: the answer to
+// the C10K problem that nginx, Redis and Node share.
+//
+// What the runtime did for us, the loop now does itself: it keeps each
+// connection's unparsed input and unsent output in buffers (a read may
+// bring half a request or three, a write may take part of a response),
+// runs the request parser only when a request may be complete, and keeps
+// the timers. The parser, the responses and the handlers are unchanged.
+//
+// Handlers run on the loop, one request at a time: while one runs, no
+// other connection of that loop is served. That is what makes a loop fast
+// (no goroutine, no lock, no context switch per request) and it is also
+// its price: a handler must never block. A slow computation, a disk read
+// (files are not pollable, so epoll cannot help) or a call to another
+// server stalls every connection of the loop. Servers built this way hand
+// such work to a pool of threads and resume the connection when it is
+// done, as nginx does for disk I/O. This server's file routes read and
+// write the disk on the loop, which is quick while files sit in the page
+// cache and stalls the loop's connections when they do not; gzip spends
+// CPU on the loop too.
+//
+// The files split the lesson: poller.go is the interface to the kernel,
+// poller_epoll.go and poller_kqueue.go implement it, socket.go opens the
+// sockets, loop.go runs the loop, conn.go serves one connection, and
+// incremental.go runs the parser over buffered bytes. request.go,
+// response.go and handlers.go are those of the previous stage.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	addr := flag.String("addr", listenAddr(), "address to listen on (host:port)")
+	var cfg config
+	flag.DurationVar(&cfg.idleTimeout, "idle-timeout", 30*time.Second, "close a connection that has not started a new request for this long")
+	flag.DurationVar(&cfg.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send a request's header section once it has started")
+	matcherName := flag.String("router", "radix", "how routes are matched: radix (a radix tree) or regex (a list of regular expressions)")
+	directory := flag.String("directory", "", "the directory that GET and POST /files/ read and write; without it they answer 404")
+	flag.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "number of event loops, each on its own thread and listening socket")
+	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "most connections open at once; more are answered 503 and closed")
+	flag.Parse()
+	if cfg.loops < 1 || cfg.maxConns < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 {
+		fmt.Fprintln(os.Stderr, "-loops and -max-conns must be at least 1, and the timeouts positive")
+		os.Exit(2)
+	}
+
+	log.SetPrefix("[epoll] ")
+	log.SetFlags(log.Ltime | log.Lmicroseconds)
+	warnFileLimit(cfg.maxConns)
+
+	// The routes were registered before main started; the matcher that holds
+	// them is chosen now, and so is the directory the file routes serve.
+	if err := app.SetMatcher(*matcherName); err != nil {
+		log.Fatal(err)
+	}
+	var err error
+	if filesDir, err = resolveDir(*directory); err != nil {
+		log.Fatalf("--directory: %v", err)
+	}
+
+	// The first middleware is the outermost: the access log sees the 500
+	// that recoverer makes of a panic, and gzip, innermost, compresses what
+	// the handlers return, so the access log counts the bytes sent.
+	app.Use(accessLog, recoverer, gzipMiddleware)
+	cfg.handler = app.Handler()
+	log.Printf("routes (%s router):", *matcherName)
+	app.WriteRoutes(log.Writer())
+	if t, ok := app.m.(*tree); ok {
+		log.Printf("radix tree:")
+		t.dump(log.Writer())
+	}
+	if filesDir == "" {
+		log.Printf("no --directory: /files/ answers 404")
+	} else {
+		log.Printf("files in %s", filesDir)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// Once the graceful shutdown has begun, a second Ctrl-C ends the
+	// process at once, without waiting for slow clients.
+	context.AfterFunc(ctx, stop)
+
+	if err := run(ctx, *addr, cfg); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// listenAddr honours the PORT environment variable, as the tester sets it, and
+// falls back to 4221, the port CodeCrafters uses.
+func listenAddr() string {
+	if port := os.Getenv("PORT"); port != "" {
+		return ":" + port
+	}
+	return ":4221"
+}
+
+// config holds the settings that main reads from flags. Tests build their
+// own, with short timeouts, and pass it down to every loop.
+type config struct {
+	// idleTimeout bounds the wait for the first byte of the next request,
+	// and also the time to read a body, and the time a client may go
+	// without reading while an answer waits for it.
+	idleTimeout time.Duration
+	// headerTimeout bounds the time from the first byte of a request to the
+	// empty line that ends its header section.
+	headerTimeout time.Duration
+	// loops is the number of event loops. One per CPU keeps every core
+	// busy without two loops taking turns on one.
+	loops int
+	// maxConns bounds the connections open at once, across all loops. An
+	// idle connection costs little here, but each holds a file
+	// descriptor, and some kernel memory for its socket buffers.
+	maxConns int
+	// handler answers every request: the router with its middleware.
+	handler Handler
+}
+
+// run listens on addr and serves connections until ctx is cancelled. It
+// then stops accepting, lets the answers already being written finish, and
+// returns once every connection is closed.
+func run(ctx context.Context, addr string, cfg config) error {
+	srv, err := listen(addr, cfg)
+	if err != nil {
+		return err
+	}
+	log.Printf("listening on %s with %d event loops", srv.addr, len(srv.loops))
+	return srv.serve(ctx)
+}
+
+// warnFileLimit warns when the process may run out of file descriptors
+// before it reaches maxConns: every connection is one. (Go raises the soft
+// limit to the hard one at startup; ulimit -n raises the hard one.)
+func warnFileLimit(maxConns int) {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return
+	}
+	if files := uint64(lim.Cur); files < uint64(maxConns)+64 { // Cur is an int64 on some BSDs
+		log.Printf("warning: -max-conns is %d but only %d files may be open; raise ulimit -n", maxConns, files)
+	}
+}

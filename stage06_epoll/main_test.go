@@ -1,0 +1,386 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestMain silences the server's log, which would otherwise interleave with
+// test output; run with -v and comment this out to watch it.
+func TestMain(m *testing.M) {
+	log.SetOutput(io.Discard)
+	os.Exit(m.Run())
+}
+
+// testDeadline bounds every network wait in these tests. It is generous on
+// purpose: a passing test never waits for it, it only stops a broken server
+// from hanging the run.
+const testDeadline = 5 * time.Second
+
+// testConfig has timeouts long enough never to fire in a test that does not
+// want them to, two loops, so that connections land on different ones, and
+// serves the app's routes without middleware.
+var testConfig = config{idleTimeout: testDeadline, headerTimeout: testDeadline, loops: 2, maxConns: 1000, handler: app.Handler()}
+
+// startServer serves on a fresh port of 127.0.0.1 and returns its address.
+// Cleanup shuts the server down and checks that it returned.
+func startServer(t *testing.T, cfg config) string {
+	t.Helper()
+	return startServerGet(t, cfg).addr.String()
+}
+
+// startServerGet is startServer returning the server itself, for tests that
+// look at its connection count. Fields of cfg left zero take testConfig's.
+func startServerGet(t *testing.T, cfg config) *server {
+	t.Helper()
+	if cfg.loops == 0 {
+		cfg.loops = testConfig.loops
+	}
+	if cfg.maxConns == 0 {
+		cfg.maxConns = testConfig.maxConns
+	}
+	if cfg.handler == nil {
+		cfg.handler = testConfig.handler
+	}
+	srv, err := listen("127.0.0.1:0", cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(testDeadline):
+			t.Error("server did not shut down")
+		}
+	})
+	return srv
+}
+
+// client is one test connection with a reader that lives as long as it, as
+// a real HTTP client's does.
+type client struct {
+	t    *testing.T
+	conn net.Conn
+	br   *bufio.Reader
+}
+
+func dial(t *testing.T, addr string) *client {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, testDeadline)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	require.NoError(t, conn.SetDeadline(time.Now().Add(testDeadline)))
+	return &client{t: t, conn: conn, br: bufio.NewReader(conn)}
+}
+
+func (c *client) send(s string) {
+	c.t.Helper()
+	_, err := io.WriteString(c.conn, s)
+	require.NoError(c.t, err)
+}
+
+// response reads one response with net/http's parser, an implementation
+// independent of the server's, and returns it with its body read.
+func (c *client) response() (*http.Response, string) {
+	c.t.Helper()
+	resp, err := http.ReadResponse(c.br, nil)
+	require.NoError(c.t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(c.t, err)
+	return resp, string(body)
+}
+
+// closed asserts that the server closed the connection without sending
+// anything more.
+func (c *client) closed() {
+	c.t.Helper()
+	rest, err := io.ReadAll(c.br)
+	assert.NoError(c.t, err, "expected the server to close, not a timeout or reset")
+	assert.Empty(c.t, string(rest), "unexpected bytes before the close")
+}
+
+func TestServeKeepAlive(t *testing.T) {
+	c := dial(t, startServer(t, testConfig))
+	c.send("GET /echo/one HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, body := c.response()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "one", body)
+	assert.Equal(t, "text/plain", resp.Header.Get("Content-Type"))
+	assert.False(t, resp.Close, "an HTTP/1.1 connection stays open")
+	assert.Empty(t, resp.Header.Get("Connection"))
+
+	c.send("GET /user-agent HTTP/1.1\r\nHost: x\r\nUser-Agent: tester/1\r\n\r\n")
+	resp, body = c.response()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "tester/1", body)
+
+	c.send("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, body = c.response()
+	assert.Equal(t, 404, resp.StatusCode)
+	assert.Equal(t, `{"error":"no resource at /missing"}`+"\n", body)
+	assert.False(t, resp.Close, "a 404 is an answer, not a reason to close")
+}
+
+func TestServeConnectionClose(t *testing.T) {
+	c := dial(t, startServer(t, testConfig))
+	c.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	// Read the raw bytes up to the close: this is the exact wire form.
+	raw, err := io.ReadAll(c.br)
+	require.NoError(t, err)
+	assert.Equal(t, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", string(raw))
+}
+
+func TestServeHTTP10(t *testing.T) {
+	addr := startServer(t, testConfig)
+
+	t.Run("closes by default", func(t *testing.T) {
+		c := dial(t, addr)
+		c.send("GET /echo/old HTTP/1.0\r\n\r\n")
+		resp, body := c.response()
+		assert.Equal(t, 200, resp.StatusCode)
+		assert.Equal(t, "HTTP/1.1", resp.Proto, "the server always speaks HTTP/1.1")
+		assert.Equal(t, "old", body)
+		assert.True(t, resp.Close, "Connection: close") // net/http removes the field
+		c.closed()
+	})
+
+	t.Run("keep-alive when asked", func(t *testing.T) {
+		c := dial(t, addr)
+		for _, word := range []string{"a", "b"} {
+			c.send("GET /echo/" + word + " HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+			resp, body := c.response()
+			assert.Equal(t, 200, resp.StatusCode)
+			assert.Equal(t, word, body)
+			assert.Equal(t, "keep-alive", resp.Header.Get("Connection"))
+		}
+	})
+}
+
+func TestServePipelining(t *testing.T) {
+	c := dial(t, startServer(t, testConfig))
+	// Everything in one write: the server must find the boundaries itself
+	// and answer in order.
+	c.send("GET /echo/first HTTP/1.1\r\nHost: x\r\n\r\n" +
+		"POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nGET /echo/x" +
+		"GET /echo/second HTTP/1.1\r\nHost: x\r\n\r\n" +
+		"GET /echo/last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	for _, want := range []struct {
+		status int
+		body   string
+	}{{200, "first"}, {404, `{"error":"no resource at /nowhere"}` + "\n"}, {200, "second"}, {200, "last"}} {
+		resp, body := c.response()
+		assert.Equal(t, want.status, resp.StatusCode)
+		assert.Equal(t, want.body, body)
+	}
+	c.closed()
+}
+
+// TestServeByteAtATime sends a request in one write per byte; the server
+// must wait for the whole head and answer once.
+func TestServeByteAtATime(t *testing.T) {
+	c := dial(t, startServer(t, testConfig))
+	for _, b := range []byte("GET /echo/slow HTTP/1.1\r\nHost: x\r\n\r\n") {
+		c.send(string(b))
+	}
+	resp, body := c.response()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "slow", body)
+}
+
+func TestServeChunked(t *testing.T) {
+	c := dial(t, startServer(t, testConfig))
+	c.send("POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
+		"GET /echo/after HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, _ := c.response()
+	assert.Equal(t, 404, resp.StatusCode)
+	resp, body := c.response()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "after", body, "the chunked body was consumed exactly")
+}
+
+func TestServeExpectContinue(t *testing.T) {
+	c := dial(t, startServer(t, testConfig))
+	c.send("GET /echo/go HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
+	interim := make([]byte, len(continueResponse))
+	_, err := io.ReadFull(c.br, interim)
+	require.NoError(t, err)
+	assert.Equal(t, "HTTP/1.1 100 Continue\r\n\r\n", string(interim))
+	c.send("body")
+	resp, body := c.response()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "go", body)
+}
+
+// TestServeErrors sends each kind of bad request on its own connection and
+// expects the status, a short JSON reason, Connection: close, and then
+// the close.
+func TestServeErrors(t *testing.T) {
+	addr := startServer(t, testConfig)
+	tests := []struct {
+		name   string
+		in     string
+		status int
+		body   string
+	}{
+		{"garbage", "HELLO\r\n\r\n", 400, `{"error":"malformed request line"}` + "\n"},
+		{"TLS handshake without a line end", "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 400, `{"error":"malformed request line"}` + "\n"},
+		{"bare LF", "GET / HTTP/1.1\nHost: x\n\n", 400, `{"error":"line does not end in CRLF"}` + "\n"},
+		{"HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505, `{"error":"HTTP version not supported"}` + "\n"},
+		{"missing Host", "GET / HTTP/1.1\r\n\r\n", 400, `{"error":"missing Host header"}` + "\n"},
+		{"two Hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, `{"error":"more than one Host header"}` + "\n"},
+		{"bad Content-Length", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 2\r\n\r\nab", 400, `{"error":"invalid Content-Length"}` + "\n"},
+		{"both framings", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", 400, `{"error":"both Transfer-Encoding and Content-Length"}` + "\n"},
+		{"gzip", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501, `{"error":"unsupported transfer coding"}` + "\n"},
+		{"space before colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400, `{"error":"whitespace between header field name and colon"}` + "\n"},
+		{"header too large", "GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", MaxHeaderBytes) + "\r\n\r\n", 431, `{"error":"request header fields too large"}` + "\n"},
+		{"body too large", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n", 413, `{"error":"request body too large"}` + "\n"},
+		{"bad chunk after a good request", "GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, `{"error":"malformed chunked body"}` + "\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dial(t, addr)
+			c.send(tc.in)
+			resp, body := c.response()
+			if resp.StatusCode == 200 { // the good request before the bad one
+				resp, body = c.response()
+			}
+			assert.Equal(t, tc.status, resp.StatusCode)
+			assert.Equal(t, tc.body, body)
+			assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+			assert.True(t, resp.Close, "Connection: close") // net/http removes the field
+			c.closed()
+		})
+	}
+
+	// The server is still there for everyone else.
+	c := dial(t, addr)
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, _ := c.response()
+	assert.Equal(t, 200, resp.StatusCode)
+}
+
+// TestServeLargeBodyRefusedWhileSending sends a body over the cap after its
+// head, as curl would: the 413 must still reach the client, not be lost to
+// a TCP reset because the server closed with unread input.
+func TestServeLargeBodyRefusedWhileSending(t *testing.T) {
+	c := dial(t, startServer(t, testConfig))
+	size := MaxBodyBytes + 1
+	go func() {
+		// Errors are expected once the server stops reading.
+		fmt.Fprintf(c.conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size)
+		c.conn.Write(make([]byte, size))
+	}()
+	resp, body := c.response()
+	assert.Equal(t, 413, resp.StatusCode)
+	assert.Equal(t, `{"error":"request body too large"}`+"\n", body)
+}
+
+// TestServeIncompleteRequestGetsNoAnswer checks that a request that never
+// completes is not answered: the server waits for the header timeout (or,
+// for a body, the idle timeout) and closes silently.
+func TestServeIncompleteRequestGetsNoAnswer(t *testing.T) {
+	addr := startServer(t, config{idleTimeout: 200 * time.Millisecond, headerTimeout: 200 * time.Millisecond})
+	for name, partial := range map[string]string{
+		"head":       "GET / HTTP/1.1\r\nHost: x\r\n",
+		"body":       "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc",
+		"chunked":    "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+		"second one": "GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := dial(t, addr)
+			c.send(partial)
+			if name == "second one" {
+				resp, _ := c.response()
+				assert.Equal(t, 200, resp.StatusCode, "the complete first request is answered")
+			}
+			c.closed()
+		})
+	}
+}
+
+// TestServeSlowHeaders checks the header timeout on a client that keeps
+// sending, just too slowly: the idle timeout alone would never fire.
+func TestServeSlowHeaders(t *testing.T) {
+	c := dial(t, startServer(t, config{idleTimeout: testDeadline, headerTimeout: 300 * time.Millisecond}))
+	c.send("GET / HTTP/1.1\r\n")
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				if _, err := io.WriteString(c.conn, "X: y\r\n"); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	// The server closes with the client's bytes unread, so the close may
+	// arrive as a reset; either way it must come before testDeadline and
+	// with no answer.
+	rest, err := io.ReadAll(c.br)
+	if err != nil {
+		assert.ErrorIs(t, err, syscall.ECONNRESET)
+	}
+	assert.Empty(t, string(rest))
+}
+
+func TestServeIdleTimeout(t *testing.T) {
+	c := dial(t, startServer(t, config{idleTimeout: 200 * time.Millisecond, headerTimeout: testDeadline}))
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, _ := c.response()
+	assert.Equal(t, 200, resp.StatusCode)
+	c.closed() // nothing more sent: closed after the idle timeout
+}
+
+// TestShutdownClosesIdleConnections checks that cancelling the context ends
+// serve promptly even with a connection waiting for a request.
+func TestShutdownClosesIdleConnections(t *testing.T) {
+	srv, err := listen("127.0.0.1:0", testConfig)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.serve(ctx) }()
+
+	c := dial(t, srv.addr.String())
+	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, _ := c.response()
+	assert.Equal(t, 200, resp.StatusCode)
+
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(testDeadline):
+		t.Fatal("serve did not return after cancel")
+	}
+	c.closed()
+}
+
+func TestRunStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.NoError(t, run(ctx, "127.0.0.1:0", testConfig))
+}

@@ -1,0 +1,695 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// MaxHeaderBytes is the largest header section the parser accepts: the
+// request line and the field lines with their CRLFs, the empty line that
+// ends them, and any empty lines before the request line. A larger one is
+// answered with 431 (RFC 6585 §5). RFC 9112 §2.3 leaves the limit to the
+// server; 8 KiB is a common choice and far more than real clients send.
+const MaxHeaderBytes = 8 << 10
+
+// MaxBodyBytes is the largest body the parser accepts, answered with 413
+// (RFC 9110 §15.5.14) when a request announces or sends more. The parser
+// keeps a whole body in memory, so the cap is what bounds that memory. It
+// is 1 MiB, down from 8 MiB: no JSON body this API takes comes near it, and
+// a client that announces more hears 413 before a byte of its body is read.
+// The cap is the parser's, so file uploads share it.
+const MaxBodyBytes = 1 << 20
+
+// maxChunkLineBytes bounds one chunk-size line of a chunked body, chunk
+// extensions included. The size lines also count towards MaxBodyBytes, so
+// many small chunks with long extensions cannot carry unbounded data that
+// is never counted as body.
+const maxChunkLineBytes = 4 << 10
+
+// StatusError is a request error that the server answers with an error
+// response. Every sentinel error below is a *StatusError, so the serve loop
+// needs a single errors.As to turn any of them, however deeply wrapped with
+// context, into a status and a message, and tests can still name the exact
+// cause with errors.Is.
+type StatusError struct {
+	Status int    // the response status, such as 400
+	Msg    string // a short explanation, sent as the response body
+}
+
+// Error returns the explanation, without the status.
+func (e *StatusError) Error() string { return e.Msg }
+
+// The sentinel errors of the parser, one per way a request can be refused.
+// The status each one carries says whose fault it is: 4xx for a request
+// the client should not have sent, 5xx for a valid request this server
+// does not implement.
+var (
+	// ErrRequestLine means the request line is not three words separated
+	// by single spaces, the method is not a token, or the line holds a
+	// control character (RFC 9112 §3).
+	ErrRequestLine = &StatusError{400, "malformed request line"}
+	// ErrTarget means the request-target is not in origin-form, "/path"
+	// with an optional "?query" (RFC 9112 §3.2.1). The absolute-form and
+	// the asterisk-form ("OPTIONS *") are refused too: this server is not
+	// a proxy and implements no server-wide OPTIONS, and refusing them
+	// keeps Path always meaningful.
+	ErrTarget = &StatusError{400, "request target must be a path such as /echo/abc"}
+	// ErrVersion means the version is not of the form HTTP/d.d at all
+	// (RFC 9112 §2.3), so it is a malformed request rather than one of an
+	// unsupported version.
+	ErrVersion = &StatusError{400, "malformed HTTP version"}
+	// ErrUnsupportedVersion means a well-formed version other than
+	// HTTP/1.0 and HTTP/1.1 (RFC 9110 §15.6.6).
+	ErrUnsupportedVersion = &StatusError{505, "HTTP version not supported"}
+	// ErrLineEnding means a line ended in a bare LF instead of CRLF.
+	ErrLineEnding = &StatusError{400, "line does not end in CRLF"}
+	// ErrHeaderLine means a field line is not name ":" value: no colon, an
+	// empty name or one that is not a token, or a line starting with
+	// whitespace (obsolete line folding, which RFC 9112 §5.2 lets a server
+	// reject with 400).
+	ErrHeaderLine = &StatusError{400, "malformed header field"}
+	// ErrSpaceBeforeColon means whitespace between a field name and its
+	// colon, which RFC 9112 §5.1 requires a server to reject with 400:
+	// intermediaries disagree on what such a name means.
+	ErrSpaceBeforeColon = &StatusError{400, "whitespace between header field name and colon"}
+	// ErrControlChar means a header or trailer field line holds a control
+	// character other than HTAB, such as NUL or a CR not followed by LF
+	// (RFC 9110 §5.5, RFC 9112 §2.2).
+	ErrControlChar = &StatusError{400, "control character in header field"}
+	// ErrHeaderTooLarge means the header section, or a chunked body's
+	// trailer section, is larger than MaxHeaderBytes.
+	ErrHeaderTooLarge = &StatusError{431, "request header fields too large"}
+	// ErrMissingHost means an HTTP/1.1 request without a Host field, which
+	// RFC 9112 §3.2 requires a server to reject with 400.
+	ErrMissingHost = &StatusError{400, "missing Host header"}
+	// ErrMultipleHost means more than one Host field line (RFC 9112 §3.2).
+	ErrMultipleHost = &StatusError{400, "more than one Host header"}
+	// ErrInvalidHost means a Host value with characters no host and port
+	// can contain (RFC 9110 §7.2, RFC 3986 §3.2.2).
+	ErrInvalidHost = &StatusError{400, "invalid Host header"}
+	// ErrContentLength means a Content-Length that is not a decimal
+	// number, overflows int64, or disagrees with another Content-Length in
+	// the same request (RFC 9110 §8.6, RFC 9112 §6.3).
+	ErrContentLength = &StatusError{400, "invalid Content-Length"}
+	// ErrLengthAndEncoding means both Transfer-Encoding and Content-Length.
+	// RFC 9112 §6.3 lets a server reject such a request; this one does,
+	// because two framings that disagree are how request smuggling works.
+	ErrLengthAndEncoding = &StatusError{400, "both Transfer-Encoding and Content-Length"}
+	// ErrTransferEncoding means a Transfer-Encoding whose framing cannot be
+	// trusted: empty, chunked applied twice, or sent in an HTTP/1.0 request
+	// (RFC 9112 §6.1).
+	ErrTransferEncoding = &StatusError{400, "invalid Transfer-Encoding"}
+	// ErrUnsupportedCoding means a transfer coding other than chunked,
+	// which RFC 9112 §6.1 says to answer with 501.
+	ErrUnsupportedCoding = &StatusError{501, "unsupported transfer coding"}
+	// ErrChunk means a chunked body that breaks the syntax of RFC 9112
+	// §7.1: a chunk size that is not hexadecimal, junk after it, or chunk
+	// data not followed by CRLF.
+	ErrChunk = &StatusError{400, "malformed chunked body"}
+	// ErrBodyTooLarge means a body larger than MaxBodyBytes.
+	ErrBodyTooLarge = &StatusError{413, "request body too large"}
+)
+
+// Field is one header field line: a name and its value, without the
+// optional whitespace around the value (RFC 9112 §5.1).
+type Field struct {
+	Name  string
+	Value string
+}
+
+// Header holds the fields of a message in the order they were received. It
+// is a slice rather than a map so that order and repeated fields survive
+// exactly as sent, which the Host, Content-Length and Transfer-Encoding
+// checks depend on; a request has few fields, so a linear search is cheap.
+// Lookups ignore case because field names are case-insensitive
+// (RFC 9110 §5.1).
+type Header []Field
+
+// Get returns the value of the first field called name, or "" if there is
+// none.
+func (h Header) Get(name string) string {
+	for _, f := range h {
+		if strings.EqualFold(f.Name, name) {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// Values returns the values of every field called name, in order.
+func (h Header) Values(name string) []string {
+	var vs []string
+	for _, f := range h {
+		if strings.EqualFold(f.Name, name) {
+			vs = append(vs, f.Value)
+		}
+	}
+	return vs
+}
+
+// Add appends a field. It does not replace an existing one, because some
+// fields legitimately repeat.
+func (h *Header) Add(name, value string) {
+	*h = append(*h, Field{Name: name, Value: value})
+}
+
+// Request is one parsed HTTP request.
+type Request struct {
+	Method   string // "GET", "POST", ...; case-sensitive (RFC 9110 §9.1)
+	Target   string // the request-target as sent, such as "/echo/abc?x=1"
+	Path     string // Target up to the first "?", such as "/echo/abc"; not percent-decoded
+	RawQuery string // Target after the first "?", such as "x=1"; not decoded
+	Version  string // "HTTP/1.1" or "HTTP/1.0"
+	Header   Header
+	Body     []byte // the content, chunked coding removed; nil when there is none
+	// Params are the path parameters of the route that matched, such as
+	// id=42 for /users/:id, percent-decoded. The router fills them in
+	// just before it calls the route's handler; the parser leaves them nil.
+	Params Params
+
+	contentLength int64 // the body length Content-Length announced, 0 without one
+	chunked       bool  // the body uses the chunked transfer coding
+}
+
+// ReadRequest reads one whole request from br: ReadRequestHead and then
+// ReadBody. It returns io.EOF if br ends before the request's first byte,
+// io.ErrUnexpectedEOF if it ends in the middle, and a wrapped *StatusError
+// if the request is invalid.
+func ReadRequest(br *bufio.Reader) (*Request, error) {
+	req, err := ReadRequestHead(br)
+	if err != nil {
+		return nil, err
+	}
+	if err := req.ReadBody(br); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// ReadRequestHead reads the request line and the header fields up to the
+// empty line that ends them, and checks the framing of the body (Host,
+// Content-Length, Transfer-Encoding) without reading it. It is separate from
+// ReadBody so that the server can answer "Expect: 100-continue" in between,
+// and can refuse a body that is too large before the client sends it.
+//
+// It reads only as many bytes as the head has, however they arrive: what
+// follows stays in br for ReadBody or for the next request. That is why it
+// takes the connection's long-lived *bufio.Reader, and never a fresh one.
+func ReadRequestHead(br *bufio.Reader) (*Request, error) {
+	budget := MaxHeaderBytes
+
+	// RFC 9112 §2.2: a server SHOULD ignore at least one empty line before
+	// the request line, which some clients send after a body.
+	var line string
+	for line == "" {
+		l, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrRequestLine)
+		if err == io.EOF && budget == MaxHeaderBytes {
+			return nil, io.EOF // no request at all: a clean end of input
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read request line: %w", unexpected(err))
+		}
+		budget -= n
+		line = l
+	}
+	req, err := parseRequestLine(line)
+	if err != nil {
+		return nil, fmt.Errorf("parse request line: %w", err)
+	}
+
+	for {
+		l, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrControlChar)
+		if err != nil {
+			return nil, fmt.Errorf("read header: %w", unexpected(err))
+		}
+		budget -= n
+		if l == "" {
+			break // the empty line: the header section is complete
+		}
+		f, err := parseFieldLine(l)
+		if err != nil {
+			return nil, fmt.Errorf("parse header: %w", err)
+		}
+		req.Header = append(req.Header, f)
+	}
+
+	if err := req.checkHost(); err != nil {
+		return nil, fmt.Errorf("check Host: %w", err)
+	}
+	if err := req.parseFraming(); err != nil {
+		return nil, fmt.Errorf("check body framing: %w", err)
+	}
+	return req, nil
+}
+
+// ReadBody reads the body that ReadRequestHead found announced, exactly
+// that many bytes and no more, into r.Body. Call it once per request, even
+// when the handler has no use for the body: on a persistent connection the
+// next request starts right after it.
+func (r *Request) ReadBody(br *bufio.Reader) error {
+	var body []byte
+	var err error
+	switch {
+	case r.chunked:
+		body, err = readChunked(br)
+	case r.contentLength > 0:
+		body, err = readFixed(br, r.contentLength)
+	}
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	r.Body = body
+	return nil
+}
+
+// KeepAlive reports whether the connection stays open after this request
+// (RFC 9112 §9.3): an HTTP/1.1 connection persists unless the client sent
+// "Connection: close", an HTTP/1.0 one closes unless the client sent
+// "Connection: keep-alive" (RFC 9112 Appendix C.2.2).
+func (r *Request) KeepAlive() bool {
+	conn := r.Header.Values("Connection")
+	if hasToken(conn, "close") {
+		return false
+	}
+	if r.Version == "HTTP/1.0" {
+		return hasToken(conn, "keep-alive")
+	}
+	return true
+}
+
+// ExpectsContinue reports whether the client waits for "100 Continue"
+// before it sends the body (RFC 9110 §10.1.1). Only an HTTP/1.1 request
+// with a body can; RFC 9110 tells a server to ignore the expectation in an
+// HTTP/1.0 request. Other expectations are ignored rather than answered
+// with 417, which RFC 9110 allows but does not require.
+func (r *Request) ExpectsContinue() bool {
+	if r.Version != "HTTP/1.1" || (!r.chunked && r.contentLength == 0) {
+		return false
+	}
+	return hasToken(r.Header.Values("Expect"), "100-continue")
+}
+
+// Write writes r in wire form, the body framed by Content-Length. It drops
+// any Content-Length and Transfer-Encoding fields, because Body holds the
+// content already decoded and those fields described the old framing. The
+// fuzz test uses it to check that what the parser accepts, re-serialised,
+// parses back to the same request.
+func (r *Request) Write(w io.Writer) error {
+	var b []byte
+	b = append(b, r.Method...)
+	b = append(b, ' ')
+	b = append(b, r.Target...)
+	b = append(b, ' ')
+	b = append(b, r.Version...)
+	b = append(b, "\r\n"...)
+	for _, f := range r.Header {
+		if strings.EqualFold(f.Name, "Content-Length") || strings.EqualFold(f.Name, "Transfer-Encoding") {
+			continue
+		}
+		b = append(b, f.Name...)
+		b = append(b, ": "...)
+		b = append(b, f.Value...)
+		b = append(b, "\r\n"...)
+	}
+	if len(r.Body) > 0 {
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, int64(len(r.Body)), 10)
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "\r\n"...)
+	b = append(b, r.Body...)
+	_, err := w.Write(b)
+	return err
+}
+
+// readLine reads one line and returns it without its CRLF, with the number
+// of bytes it consumed. More than limit bytes without a line end is the
+// error tooLong, and a control character other than HTAB is the error
+// invalid. Both are reported as soon as the offending byte arrives, rather
+// than after waiting for a line end that may never come: a TLS handshake
+// sent to this plain-text port, say, gets its 400 at once.
+//
+// Lines must end in CRLF. RFC 9112 §2.2 allows a recipient to accept a bare
+// LF too; this parser does not, and answers 400 (ErrLineEnding), so that
+// every line ends the same way for this server and for anything in front
+// of it: disagreeing about where a line ends is how request smuggling
+// starts, and strictness makes a learner's client bug visible at once. A CR
+// not followed by LF is a control character like any other (RFC 9112 §2.2
+// forbids a bare CR).
+//
+// It reads byte by byte from br's buffer, which costs no system call per
+// byte, and does not depend on the size of br's buffer.
+func readLine(br *bufio.Reader, limit int, tooLong, invalid error) (string, int, error) {
+	var line []byte
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			if err == io.EOF && len(line) > 0 {
+				err = io.ErrUnexpectedEOF
+			}
+			return "", len(line), err
+		}
+		n := len(line) + 1
+		if n > limit {
+			return "", n, tooLong
+		}
+		afterCR := len(line) > 0 && line[len(line)-1] == '\r'
+		switch {
+		case c == '\n' && afterCR:
+			return string(line[:len(line)-1]), n, nil
+		case c == '\n':
+			return "", n, ErrLineEnding
+		case afterCR, c < 0x20 && c != '\t' && c != '\r', c == 0x7f:
+			return "", n, invalid
+		}
+		line = append(line, c)
+	}
+}
+
+// unexpected turns io.EOF into io.ErrUnexpectedEOF, for reads in the middle
+// of a request, where the end of input means the request is cut short.
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// parseRequestLine parses "method SP request-target SP HTTP-version"
+// (RFC 9112 §3). It splits on single spaces only: RFC 9112 §3 lets a server
+// also split on runs of whitespace, but one rule is easier to get right.
+// readLine has refused every other control character, but let HTAB
+// through, which only field values may hold.
+func parseRequestLine(line string) (*Request, error) {
+	if strings.Contains(line, "\t") {
+		return nil, ErrRequestLine
+	}
+	method, rest, ok1 := strings.Cut(line, " ")
+	target, version, ok2 := strings.Cut(rest, " ")
+	if !ok1 || !ok2 || strings.Contains(version, " ") || !isToken(method) {
+		return nil, ErrRequestLine
+	}
+	if err := checkVersion(version); err != nil {
+		return nil, err
+	}
+	// origin-form = absolute-path [ "?" query ] (RFC 9112 §3.2.1). Space
+	// and control characters are already excluded; non-ASCII bytes must be
+	// percent-encoded (RFC 3986 §2.1), and a fragment is never sent.
+	if !strings.HasPrefix(target, "/") || strings.ContainsAny(target, "#") {
+		return nil, ErrTarget
+	}
+	for i := 0; i < len(target); i++ {
+		if target[i] >= 0x80 {
+			return nil, ErrTarget
+		}
+	}
+	path, query, _ := strings.Cut(target, "?")
+	return &Request{Method: method, Target: target, Path: path, RawQuery: query, Version: version}, nil
+}
+
+// checkVersion accepts HTTP/1.0 and HTTP/1.1. The version is
+// "HTTP/" DIGIT "." DIGIT, case-sensitive (RFC 9112 §2.3): anything else is
+// not a version at all (400), while a well-formed version this server does
+// not speak, such as HTTP/2.0 or HTTP/1.2, is answered 505.
+func checkVersion(v string) error {
+	if len(v) != len("HTTP/1.1") || v[:5] != "HTTP/" || !isDigit(v[5]) || v[6] != '.' || !isDigit(v[7]) {
+		return ErrVersion
+	}
+	if v != "HTTP/1.1" && v != "HTTP/1.0" {
+		return ErrUnsupportedVersion
+	}
+	return nil
+}
+
+// parseFieldLine parses "field-name ":" OWS field-value OWS" (RFC 9112 §5).
+// The value may hold any byte readLine let through: visible ASCII, SP, HTAB
+// and obs-text, the bytes from 0x80 up that RFC 9110 §5.5 still allows.
+func parseFieldLine(line string) (Field, error) {
+	if strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t") {
+		return Field{}, ErrHeaderLine // obs-fold: a continuation line
+	}
+	name, value, ok := strings.Cut(line, ":")
+	if !ok || name == "" {
+		return Field{}, ErrHeaderLine
+	}
+	if last := name[len(name)-1]; last == ' ' || last == '\t' {
+		return Field{}, ErrSpaceBeforeColon
+	}
+	if !isToken(name) {
+		return Field{}, ErrHeaderLine
+	}
+	return Field{Name: name, Value: strings.Trim(value, " \t")}, nil
+}
+
+// checkHost enforces RFC 9112 §3.2: exactly one Host in an HTTP/1.1
+// request, at most one in HTTP/1.0, and a value a host could have.
+func (r *Request) checkHost() error {
+	hosts := r.Header.Values("Host")
+	switch {
+	case len(hosts) > 1:
+		return ErrMultipleHost
+	case len(hosts) == 0 && r.Version == "HTTP/1.1":
+		return ErrMissingHost
+	case len(hosts) == 1 && !validHost(hosts[0]):
+		return ErrInvalidHost
+	}
+	return nil
+}
+
+// parseFraming decides how the body is delimited (RFC 9112 §6.3):
+// Transfer-Encoding: chunked, or Content-Length bytes, or no body at all. A
+// request never reads to the end of the connection, since the client still
+// needs the connection to read the answer.
+func (r *Request) parseFraming() error {
+	te := r.Header.Values("Transfer-Encoding")
+	cl := r.Header.Values("Content-Length")
+	if len(te) > 0 {
+		if len(cl) > 0 {
+			return ErrLengthAndEncoding
+		}
+		if r.Version == "HTTP/1.0" {
+			return ErrTransferEncoding // RFC 9112 §6.1: faulty framing in HTTP/1.0
+		}
+		codings := splitList(te)
+		if len(codings) == 0 {
+			return ErrTransferEncoding
+		}
+		for _, c := range codings {
+			if !strings.EqualFold(c, "chunked") {
+				return ErrUnsupportedCoding
+			}
+		}
+		if len(codings) > 1 {
+			return ErrTransferEncoding // chunked applied more than once
+		}
+		r.chunked = true
+		return nil
+	}
+	if len(cl) > 0 {
+		n, err := parseContentLength(cl)
+		if err != nil {
+			return err
+		}
+		if n > MaxBodyBytes {
+			return ErrBodyTooLarge // refused before a byte of it is read
+		}
+		r.contentLength = n
+	}
+	return nil
+}
+
+// parseContentLength returns the length that every Content-Length value
+// agrees on. Content-Length = 1*DIGIT (RFC 9110 §8.6), so a sign, spaces
+// inside, or an empty value are invalid. RFC 9110 §8.6 lets a recipient
+// accept the same value repeated, in several fields or as a list such as
+// "42, 42"; this parser does, and refuses two different values.
+func parseContentLength(values []string) (int64, error) {
+	n := int64(-1)
+	for _, v := range values {
+		for _, s := range strings.Split(v, ",") {
+			s = strings.Trim(s, " \t")
+			if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+				return 0, ErrContentLength
+			}
+			m, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("%w: %v", ErrContentLength, err) // overflow
+			}
+			if n >= 0 && m != n {
+				return 0, ErrContentLength
+			}
+			n = m
+		}
+	}
+	return n, nil
+}
+
+// readFixed reads exactly n body bytes. The buffer grows as bytes arrive
+// instead of being allocated at n up front, so a client that announces a
+// large body and sends nothing costs no memory.
+func readFixed(br *bufio.Reader, n int64) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(int(min(n, 64<<10)))
+	if _, err := io.CopyN(&buf, br, n); err != nil {
+		return nil, unexpected(err)
+	}
+	return buf.Bytes(), nil
+}
+
+// readChunked reads a chunked body (RFC 9112 §7.1): chunks of a
+// hexadecimal size line followed by that many bytes and CRLF, up to a chunk
+// of size 0, then a trailer section ended by an empty line. Chunk
+// extensions are ignored and trailer fields are read and discarded, which
+// RFC 9112 §7.1.1 and §7.1.2 allow.
+func readChunked(br *bufio.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	var lineBytes int64 // the size lines read so far, counted as body
+	for {
+		line, n, err := readLine(br, maxChunkLineBytes, ErrChunk, ErrChunk)
+		if err != nil {
+			return nil, unexpected(err)
+		}
+		lineBytes += int64(n)
+		size, err := parseChunkSize(line)
+		if err != nil {
+			return nil, err
+		}
+		if size == 0 {
+			break // the last chunk
+		}
+		if size > MaxBodyBytes-lineBytes-int64(buf.Len()) {
+			return nil, ErrBodyTooLarge // checked before the chunk is read
+		}
+		if _, err := io.CopyN(&buf, br, size); err != nil {
+			return nil, unexpected(err)
+		}
+		if err := readCRLF(br); err != nil {
+			return nil, err
+		}
+	}
+
+	budget := MaxHeaderBytes
+	for {
+		line, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrControlChar)
+		if err != nil {
+			return nil, fmt.Errorf("trailer: %w", unexpected(err))
+		}
+		budget -= n
+		if line == "" {
+			break
+		}
+		if _, err := parseFieldLine(line); err != nil {
+			return nil, fmt.Errorf("trailer: %w", err)
+		}
+	}
+	if buf.Len() == 0 {
+		return nil, nil
+	}
+	return buf.Bytes(), nil
+}
+
+// parseChunkSize parses "chunk-size [ chunk-ext ]", where chunk-size is
+// 1*HEXDIG and an extension starts with optional whitespace and ";"
+// (RFC 9112 §7.1.1). A size too large for int64 is certainly over
+// MaxBodyBytes, so it is reported as ErrBodyTooLarge.
+func parseChunkSize(line string) (int64, error) {
+	i := 0
+	for i < len(line) && isHex(line[i]) {
+		i++
+	}
+	if i == 0 {
+		return 0, ErrChunk
+	}
+	if ext := strings.TrimLeft(line[i:], " \t"); ext != "" && ext[0] != ';' {
+		return 0, ErrChunk
+	}
+	size, err := strconv.ParseInt(line[:i], 16, 64)
+	if err != nil {
+		return 0, ErrBodyTooLarge
+	}
+	return size, nil
+}
+
+// readCRLF consumes the CRLF that ends a chunk's data.
+func readCRLF(br *bufio.Reader) error {
+	for _, want := range []byte("\r\n") {
+		c, err := br.ReadByte()
+		if err != nil {
+			return unexpected(err)
+		}
+		if c != want {
+			return ErrChunk
+		}
+	}
+	return nil
+}
+
+// splitList splits comma-separated list values (RFC 9110 §5.6.1) into
+// their elements, trimmed, skipping the empty elements a recipient must
+// accept.
+func splitList(values []string) []string {
+	var elems []string
+	for _, v := range values {
+		for _, e := range strings.Split(v, ",") {
+			if e = strings.Trim(e, " \t"); e != "" {
+				elems = append(elems, e)
+			}
+		}
+	}
+	return elems
+}
+
+// hasToken reports whether the comma-separated values contain token,
+// compared case-insensitively, as the Connection and Expect fields need
+// (RFC 9110 §7.6.1, §10.1.1).
+func hasToken(values []string, token string) bool {
+	for _, e := range splitList(values) {
+		if strings.EqualFold(e, token) {
+			return true
+		}
+	}
+	return false
+}
+
+// isToken reports whether s is a token: one or more tchar (RFC 9110 §5.6.2),
+// the syntax of methods and field names.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isAlnum(c) && !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// validHost reports whether s uses only characters a Host value can hold:
+// uri-host [ ":" port ] (RFC 9110 §7.2), where the host is a name, an IPv4
+// address or a bracketed IP literal (RFC 3986 §3.2.2). It checks the
+// character set, not the full grammar. An empty value is valid.
+func validHost(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isAlnum(c) && !strings.ContainsRune("-._~!$&'()*+,;=:%[]", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isAlnum(c byte) bool {
+	return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+func isHex(c byte) bool {
+	return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}

@@ -1,0 +1,381 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// feeds are the ways a test hands the same bytes to the parser: all at once,
+// or one byte per Read, as a slow network might deliver them. The parser
+// must not care.
+var feeds = []struct {
+	name string
+	open func(string) *bufio.Reader
+}{
+	{"whole", func(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }},
+	{"one byte", func(s string) *bufio.Reader {
+		return bufio.NewReader(iotest.OneByteReader(strings.NewReader(s)))
+	}},
+}
+
+// exported returns the fields of r that a caller sees, so that tables need
+// not spell out the parser's private framing state.
+func exported(r *Request) Request {
+	c := *r
+	c.contentLength, c.chunked = 0, false
+	return c
+}
+
+// get builds the Request a simple GET parses to.
+func get(target string, fields ...Field) *Request {
+	path, query, _ := strings.Cut(target, "?")
+	return &Request{Method: "GET", Target: target, Path: path, RawQuery: query, Version: "HTTP/1.1", Header: fields}
+}
+
+func TestReadRequest(t *testing.T) {
+	host := Field{"Host", "x"}
+	// bigHead builds a request whose header section is exactly n bytes.
+	bigHead := func(n int) string {
+		const start, end = "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: ", "\r\n\r\n"
+		return start + strings.Repeat("a", n-len(start)-len(end)) + end
+	}
+	chunkedPost := "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+	tests := []struct {
+		name       string
+		in         string
+		want       *Request // for valid requests
+		rest       string   // what must remain unread after a valid request
+		wantErr    error    // for invalid ones: a sentinel, io.EOF or io.ErrUnexpectedEOF
+		wantStatus int      // the status the sentinel carries, 0 for no answer
+	}{
+		// Valid requests.
+		{name: "minimal GET", in: "GET / HTTP/1.1\r\nHost: x\r\n\r\n", want: get("/", host)},
+		{
+			name: "curl-like GET with query",
+			in:   "GET /echo/abc?x=1&y HTTP/1.1\r\nHost: localhost:4221\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n",
+			want: get("/echo/abc?x=1&y", Field{"Host", "localhost:4221"}, Field{"User-Agent", "curl/8.5.0"}, Field{"Accept", "*/*"}),
+		},
+		{name: "empty query", in: "GET /a? HTTP/1.1\r\nHost: x\r\n\r\n", want: get("/a?", host)},
+		{
+			name: "HTTP/1.0 needs no Host",
+			in:   "GET / HTTP/1.0\r\n\r\n",
+			want: &Request{Method: "GET", Target: "/", Path: "/", Version: "HTTP/1.0"},
+		},
+		{name: "field name case kept", in: "GET / HTTP/1.1\r\nhOsT: x\r\n\r\n", want: get("/", Field{"hOsT", "x"})},
+		{
+			name: "optional whitespace trimmed, inner kept",
+			in:   "GET / HTTP/1.1\r\nHost:x\r\nX-A: \t v  a \t\r\nX-Empty:\r\n\r\n",
+			want: get("/", host, Field{"X-A", "v  a"}, Field{"X-Empty", ""}),
+		},
+		{name: "obs-text in value", in: "GET / HTTP/1.1\r\nHost: x\r\nX: caf\xc3\xa9\r\n\r\n", want: get("/", host, Field{"X", "caf\xc3\xa9"})},
+		{name: "empty lines before request line", in: "\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n", want: get("/", host)},
+		{name: "unknown method is still a request", in: "BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", want: &Request{Method: "BREW", Target: "/pot", Path: "/pot", Version: "HTTP/1.1", Header: Header{host}}},
+		{
+			name: "Content-Length body, next request left unread",
+			in:   "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\n",
+			want: &Request{Method: "POST", Target: "/p", Path: "/p", Version: "HTTP/1.1", Header: Header{host, {"Content-Length", "5"}}, Body: []byte("hello")},
+			rest: "GET / HTTP/1.1\r\n",
+		},
+		{
+			name: "Content-Length zero",
+			in:   "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+			want: &Request{Method: "POST", Target: "/p", Path: "/p", Version: "HTTP/1.1", Header: Header{host, {"Content-Length", "0"}}},
+		},
+		{
+			name: "Content-Length leading zeros",
+			in:   "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 003\r\n\r\nabc",
+			want: &Request{Method: "POST", Target: "/p", Path: "/p", Version: "HTTP/1.1", Header: Header{host, {"Content-Length", "003"}}, Body: []byte("abc")},
+		},
+		{
+			name: "identical Content-Length fields",
+			in:   "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+			want: &Request{Method: "POST", Target: "/p", Path: "/p", Version: "HTTP/1.1", Header: Header{host, {"Content-Length", "3"}, {"Content-Length", "3"}}, Body: []byte("abc")},
+		},
+		{
+			name: "identical Content-Length list",
+			in:   "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 3\r\n\r\nabc",
+			want: &Request{Method: "POST", Target: "/p", Path: "/p", Version: "HTTP/1.1", Header: Header{host, {"Content-Length", "3, 3"}}, Body: []byte("abc")},
+		},
+		{
+			name: "chunked with extension and trailer",
+			in:   chunkedPost + "4\r\nWiki\r\n5;name=val\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nExpires: never\r\n\r\nnext",
+			want: &Request{Method: "POST", Target: "/upload", Path: "/upload", Version: "HTTP/1.1", Header: Header{host, {"Transfer-Encoding", "chunked"}}, Body: []byte("Wikipedia in\r\n\r\nchunks.")},
+			rest: "next",
+		},
+		{
+			name: "chunked sizes with zeros, case and spaces before extension",
+			in:   "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: , Chunked\r\n\r\n0003 ;a=b\r\nabc\r\n000\r\n\r\n",
+			want: &Request{Method: "POST", Target: "/upload", Path: "/upload", Version: "HTTP/1.1", Header: Header{host, {"Transfer-Encoding", ", Chunked"}}, Body: []byte("abc")},
+		},
+		{
+			name: "chunked empty body",
+			in:   chunkedPost + "0\r\n\r\n",
+			want: &Request{Method: "POST", Target: "/upload", Path: "/upload", Version: "HTTP/1.1", Header: Header{host, {"Transfer-Encoding", "chunked"}}},
+		},
+		{
+			name: "header section of exactly MaxHeaderBytes",
+			in:   bigHead(MaxHeaderBytes),
+			want: get("/", host, Field{"X-Pad", strings.Repeat("a", MaxHeaderBytes-len("GET / HTTP/1.1\r\nHost: x\r\nX-Pad: \r\n\r\n"))}),
+		},
+
+		// Malformed request lines.
+		{name: "empty input", in: "", wantErr: io.EOF},
+		{name: "two words", in: "GET /\r\nHost: x\r\n\r\n", wantErr: ErrRequestLine, wantStatus: 400},
+		{name: "double space", in: "GET  / HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrRequestLine, wantStatus: 400},
+		{name: "trailing space", in: "GET / HTTP/1.1 \r\nHost: x\r\n\r\n", wantErr: ErrRequestLine, wantStatus: 400},
+		{name: "tabs as separators", in: "GET\t/\tHTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrRequestLine, wantStatus: 400},
+		{name: "method not a token", in: "G(T / HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrRequestLine, wantStatus: 400},
+		{name: "bare CR in request line", in: "GET /\r HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrRequestLine, wantStatus: 400},
+		{name: "TLS handshake, refused before any line end", in: "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", wantErr: ErrRequestLine, wantStatus: 400},
+		{name: "bare LF line endings", in: "GET / HTTP/1.1\nHost: x\n\n", wantErr: ErrLineEnding, wantStatus: 400},
+		{name: "bare LF after a field", in: "GET / HTTP/1.1\r\nHost: x\n\r\n", wantErr: ErrLineEnding, wantStatus: 400},
+		{name: "bare LF empty line", in: "GET / HTTP/1.1\r\nHost: x\r\n\n", wantErr: ErrLineEnding, wantStatus: 400},
+		{name: "absolute-form target", in: "GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
+		{name: "asterisk-form target", in: "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
+		{name: "relative target", in: "GET abc HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
+		{name: "fragment in target", in: "GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
+		{name: "non-ASCII target", in: "GET /caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
+
+		// Versions.
+		{name: "HTTP/2.0", in: "GET / HTTP/2.0\r\nHost: x\r\n\r\n", wantErr: ErrUnsupportedVersion, wantStatus: 505},
+		{name: "HTTP/1.2", in: "GET / HTTP/1.2\r\nHost: x\r\n\r\n", wantErr: ErrUnsupportedVersion, wantStatus: 505},
+		{name: "HTTP/0.9", in: "GET / HTTP/0.9\r\n\r\n", wantErr: ErrUnsupportedVersion, wantStatus: 505},
+		{name: "HTTP/1", in: "GET / HTTP/1\r\nHost: x\r\n\r\n", wantErr: ErrVersion, wantStatus: 400},
+		{name: "lowercase http", in: "GET / http/1.1\r\nHost: x\r\n\r\n", wantErr: ErrVersion, wantStatus: 400},
+		{name: "two-digit minor", in: "GET / HTTP/1.10\r\nHost: x\r\n\r\n", wantErr: ErrVersion, wantStatus: 400},
+		{name: "not a version", in: "GET / FOO/1.1\r\nHost: x\r\n\r\n", wantErr: ErrVersion, wantStatus: 400},
+
+		// Header fields.
+		{name: "control character in value", in: "GET / HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n", wantErr: ErrControlChar, wantStatus: 400},
+		{name: "NUL in value", in: "GET / HTTP/1.1\r\nHost: x\r\nX: a\x00b\r\n\r\n", wantErr: ErrControlChar, wantStatus: 400},
+		{name: "DEL in value", in: "GET / HTTP/1.1\r\nHost: x\r\nX: a\x7fb\r\n\r\n", wantErr: ErrControlChar, wantStatus: 400},
+		{name: "bare CR in value", in: "GET / HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n", wantErr: ErrControlChar, wantStatus: 400},
+		{name: "control character, refused before the line ends", in: "GET / HTTP/1.1\r\nHost: x\r\nX: a\x00", wantErr: ErrControlChar, wantStatus: 400},
+		{name: "CR CR LF", in: "GET / HTTP/1.1\r\nHost: x\r\nX: a\r\r\n\r\n", wantErr: ErrControlChar, wantStatus: 400},
+		{name: "control character in a chunk line", in: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4;\x01\r\n", wantErr: ErrChunk, wantStatus: 400},
+		{name: "control character in name", in: "GET / HTTP/1.1\r\nHost: x\r\nX\x01: y\r\n\r\n", wantErr: ErrControlChar, wantStatus: 400},
+		{name: "space before colon", in: "GET / HTTP/1.1\r\nHost : x\r\n\r\n", wantErr: ErrSpaceBeforeColon, wantStatus: 400},
+		{name: "tab before colon", in: "GET / HTTP/1.1\r\nHost: x\r\nX\t: y\r\n\r\n", wantErr: ErrSpaceBeforeColon, wantStatus: 400},
+		{name: "space inside name", in: "GET / HTTP/1.1\r\nHost: x\r\nX Y: z\r\n\r\n", wantErr: ErrHeaderLine, wantStatus: 400},
+		{name: "no colon", in: "GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\n\r\n", wantErr: ErrHeaderLine, wantStatus: 400},
+		{name: "empty name", in: "GET / HTTP/1.1\r\nHost: x\r\n: y\r\n\r\n", wantErr: ErrHeaderLine, wantStatus: 400},
+		{name: "obsolete line folding", in: "GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n", wantErr: ErrHeaderLine, wantStatus: 400},
+		{name: "header section one byte too large", in: bigHead(MaxHeaderBytes + 1), wantErr: ErrHeaderTooLarge, wantStatus: 431},
+		{name: "request line too large", in: "GET /" + strings.Repeat("a", MaxHeaderBytes) + " HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrHeaderTooLarge, wantStatus: 431},
+		{name: "too many fields", in: "GET / HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X: y\r\n", MaxHeaderBytes/6) + "\r\n", wantErr: ErrHeaderTooLarge, wantStatus: 431},
+		{name: "too large, no line end yet", in: "GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", MaxHeaderBytes), wantErr: ErrHeaderTooLarge, wantStatus: 431},
+
+		// Host.
+		{name: "missing Host", in: "GET / HTTP/1.1\r\nUser-Agent: me\r\n\r\n", wantErr: ErrMissingHost, wantStatus: 400},
+		{name: "two Host fields", in: "GET / HTTP/1.1\r\nHost: x\r\nhost: y\r\n\r\n", wantErr: ErrMultipleHost, wantStatus: 400},
+		{name: "two Host fields in HTTP/1.0", in: "GET / HTTP/1.0\r\nHost: x\r\nHost: x\r\n\r\n", wantErr: ErrMultipleHost, wantStatus: 400},
+		{name: "invalid Host", in: "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", wantErr: ErrInvalidHost, wantStatus: 400},
+
+		// Content-Length.
+		{name: "Content-Length not a number", in: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", wantErr: ErrContentLength, wantStatus: 400},
+		{name: "Content-Length negative", in: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", wantErr: ErrContentLength, wantStatus: 400},
+		{name: "Content-Length with plus sign", in: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\nhello", wantErr: ErrContentLength, wantStatus: 400},
+		{name: "Content-Length empty", in: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n", wantErr: ErrContentLength, wantStatus: 400},
+		{name: "Content-Length inner space", in: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1 2\r\n\r\n", wantErr: ErrContentLength, wantStatus: 400},
+		{name: "Content-Length overflow", in: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n", wantErr: ErrContentLength, wantStatus: 400},
+		{name: "Content-Length conflicting fields", in: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", wantErr: ErrContentLength, wantStatus: 400},
+		{name: "Content-Length conflicting list", in: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 4\r\n\r\nabcd", wantErr: ErrContentLength, wantStatus: 400},
+		{name: "Content-Length empty list element", in: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3,\r\n\r\nabc", wantErr: ErrContentLength, wantStatus: 400},
+		{name: "Content-Length over the cap, no body sent", in: fmt.Sprintf("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", MaxBodyBytes+1), wantErr: ErrBodyTooLarge, wantStatus: 413},
+		{name: "body shorter than Content-Length", in: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc", wantErr: io.ErrUnexpectedEOF},
+
+		// Transfer-Encoding.
+		{name: "Transfer-Encoding and Content-Length", in: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n", wantErr: ErrLengthAndEncoding, wantStatus: 400},
+		{name: "gzip coding", in: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", wantErr: ErrUnsupportedCoding, wantStatus: 501},
+		{name: "gzip then chunked", in: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", wantErr: ErrUnsupportedCoding, wantStatus: 501},
+		{name: "chunked twice", in: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", wantErr: ErrTransferEncoding, wantStatus: 400},
+		{name: "empty Transfer-Encoding", in: "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: \r\n\r\n", wantErr: ErrTransferEncoding, wantStatus: 400},
+		{name: "chunked in HTTP/1.0", in: "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", wantErr: ErrTransferEncoding, wantStatus: 400},
+		{name: "chunk size not hex", in: chunkedPost + "zz\r\n", wantErr: ErrChunk, wantStatus: 400},
+		{name: "chunk size missing", in: chunkedPost + "\r\n", wantErr: ErrChunk, wantStatus: 400},
+		{name: "junk after chunk size", in: chunkedPost + "4 x\r\nWiki\r\n0\r\n\r\n", wantErr: ErrChunk, wantStatus: 400},
+		{name: "chunk data too long", in: chunkedPost + "4\r\nWikiX\r\n0\r\n\r\n", wantErr: ErrChunk, wantStatus: 400},
+		{name: "chunk size line with bare LF", in: chunkedPost + "4\nWiki\r\n0\r\n\r\n", wantErr: ErrLineEnding, wantStatus: 400},
+		{name: "chunk size line too long", in: chunkedPost + "4;" + strings.Repeat("x", maxChunkLineBytes) + "\r\n", wantErr: ErrChunk, wantStatus: 400},
+		{name: "malformed trailer", in: chunkedPost + "0\r\nno colon\r\n\r\n", wantErr: ErrHeaderLine, wantStatus: 400},
+		{name: "chunk over the cap", in: chunkedPost + fmt.Sprintf("%x\r\n", MaxBodyBytes+1), wantErr: ErrBodyTooLarge, wantStatus: 413},
+		{name: "chunk size overflows", in: chunkedPost + "fffffffffffffffffffff\r\n", wantErr: ErrBodyTooLarge, wantStatus: 413},
+		{name: "chunked body cut short", in: chunkedPost + "4\r\nWi", wantErr: io.ErrUnexpectedEOF},
+		{name: "chunked body without last chunk", in: chunkedPost + "4\r\nWiki\r\n", wantErr: io.ErrUnexpectedEOF},
+
+		// Incomplete heads: no status, the server must just wait.
+		{name: "request line cut short", in: "GET / HT", wantErr: io.ErrUnexpectedEOF},
+		{name: "no empty line", in: "GET / HTTP/1.1\r\nHost: x\r\n", wantErr: io.ErrUnexpectedEOF},
+		{name: "only empty lines", in: "\r\n\r\n", wantErr: io.ErrUnexpectedEOF},
+	}
+	for _, tc := range tests {
+		for _, feed := range feeds {
+			t.Run(tc.name+"/"+feed.name, func(t *testing.T) {
+				br := feed.open(tc.in)
+				req, err := ReadRequest(br)
+				if tc.wantErr != nil {
+					require.Error(t, err)
+					assert.Nil(t, req)
+					assert.ErrorIs(t, err, tc.wantErr)
+					var se *StatusError
+					if tc.wantStatus == 0 {
+						assert.False(t, errors.As(err, &se), "an incomplete request must get no answer, got %v", err)
+					} else if assert.ErrorAs(t, err, &se) {
+						assert.Equal(t, tc.wantStatus, se.Status)
+					}
+					return
+				}
+				require.NoError(t, err)
+				require.NotNil(t, tc.want, "test case lacks want")
+				assert.Equal(t, *tc.want, exported(req))
+				rest, err := io.ReadAll(br)
+				require.NoError(t, err)
+				assert.Equal(t, tc.rest, string(rest), "bytes left after the request")
+			})
+		}
+	}
+}
+
+// TestReadRequestOneByteAtATime checks that a request parses to exactly the
+// same value, private framing state included, whether its bytes arrive all
+// at once or one per Read.
+func TestReadRequestOneByteAtATime(t *testing.T) {
+	const in = "POST /echo/abc?q=1 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: me\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		"3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: t\r\n\r\n"
+	whole, err := ReadRequest(bufio.NewReader(strings.NewReader(in)))
+	require.NoError(t, err)
+	slow, err := ReadRequest(bufio.NewReader(iotest.OneByteReader(strings.NewReader(in))))
+	require.NoError(t, err)
+	assert.Equal(t, whole, slow)
+	assert.Equal(t, "abcde", string(slow.Body))
+}
+
+// TestReadRequestBackToBack checks that requests sent together on one
+// connection come out one at a time and in order, each body consumed
+// exactly, then io.EOF: what keep-alive and pipelining rely on.
+func TestReadRequestBackToBack(t *testing.T) {
+	const in = "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none" +
+		"POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ntwo\r\n0\r\n\r\n" +
+		"GET /c HTTP/1.1\r\nHost: x\r\n\r\n"
+	for _, feed := range feeds {
+		t.Run(feed.name, func(t *testing.T) {
+			br := feed.open(in)
+			for _, want := range []struct{ path, body string }{{"/a", "one"}, {"/b", "two"}, {"/c", ""}} {
+				req, err := ReadRequest(br)
+				require.NoError(t, err, want.path)
+				assert.Equal(t, want.path, req.Path)
+				assert.Equal(t, want.body, string(req.Body))
+			}
+			_, err := ReadRequest(br)
+			assert.Equal(t, io.EOF, err, "a clean end between requests is a bare io.EOF")
+		})
+	}
+}
+
+// TestReadRequestHeadLeavesBody checks that ReadRequestHead stops at the
+// empty line, so the server can send 100 Continue before the body.
+func TestReadRequestHeadLeavesBody(t *testing.T) {
+	br := bufio.NewReader(strings.NewReader("PUT /f HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\nbody"))
+	req, err := ReadRequestHead(br)
+	require.NoError(t, err)
+	assert.True(t, req.ExpectsContinue())
+	assert.Nil(t, req.Body)
+	assert.Equal(t, 4, br.Buffered(), "the body is still unread")
+	require.NoError(t, req.ReadBody(br))
+	assert.Equal(t, "body", string(req.Body))
+}
+
+func TestExpectsContinue(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"with Content-Length", "PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", true},
+		{"chunked, any case", "PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nTransfer-Encoding: chunked\r\n\r\n", true},
+		{"no body to wait for", "GET / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n", false},
+		{"HTTP/1.0 ignores it", "PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", false},
+		{"other expectation", "PUT / HTTP/1.1\r\nHost: x\r\nExpect: something\r\nContent-Length: 1\r\n\r\n", false},
+		{"no Expect", "PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := ReadRequestHead(bufio.NewReader(strings.NewReader(tc.in)))
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, req.ExpectsContinue())
+		})
+	}
+}
+
+func TestKeepAlive(t *testing.T) {
+	tests := []struct {
+		version, connection string
+		want                bool
+	}{
+		{"HTTP/1.1", "", true},
+		{"HTTP/1.1", "close", false},
+		{"HTTP/1.1", "Keep-Alive, Close", false},
+		{"HTTP/1.1", "keep-alive", true},
+		{"HTTP/1.0", "", false},
+		{"HTTP/1.0", "keep-alive", true},
+		{"HTTP/1.0", "Keep-Alive", true},
+		{"HTTP/1.0", "close", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.version+" "+tc.connection, func(t *testing.T) {
+			req := &Request{Version: tc.version}
+			if tc.connection != "" {
+				req.Header.Add("Connection", tc.connection)
+			}
+			assert.Equal(t, tc.want, req.KeepAlive())
+		})
+	}
+}
+
+func TestHeader(t *testing.T) {
+	var h Header
+	h.Add("User-Agent", "a")
+	h.Add("X", "1")
+	h.Add("user-agent", "b")
+	assert.Equal(t, "a", h.Get("USER-AGENT"), "Get returns the first value")
+	assert.Equal(t, []string{"a", "b"}, h.Values("User-agent"))
+	assert.Equal(t, "", h.Get("Missing"))
+	assert.Nil(t, h.Values("Missing"))
+}
+
+func TestRequestWrite(t *testing.T) {
+	req := &Request{
+		Method: "POST", Target: "/a?b", Version: "HTTP/1.1",
+		Header: Header{{"Host", "x"}, {"Transfer-Encoding", "chunked"}, {"X", "y"}},
+		Body:   []byte("hello"),
+	}
+	var buf bytes.Buffer
+	require.NoError(t, req.Write(&buf))
+	assert.Equal(t, "POST /a?b HTTP/1.1\r\nHost: x\r\nX: y\r\nContent-Length: 5\r\n\r\nhello", buf.String())
+}
+
+// TestChunkExtensionsCountAsBody checks that chunk-size lines, extensions
+// included, count towards MaxBodyBytes: otherwise tiny chunks with long
+// extensions would carry unbounded data past the limit.
+func TestChunkExtensionsCountAsBody(t *testing.T) {
+	ext := ";x=" + strings.Repeat("a", maxChunkLineBytes-16)
+	var b strings.Builder
+	b.WriteString("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for i := 0; i < MaxBodyBytes/len(ext)+2; i++ {
+		b.WriteString("1" + ext + "\r\nz\r\n")
+	}
+	b.WriteString("0\r\n\r\n")
+	_, err := ReadRequest(bufio.NewReader(strings.NewReader(b.String())))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, ErrBodyTooLarge)
+}

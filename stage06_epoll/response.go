@@ -1,0 +1,141 @@
+package main
+
+import (
+	"io"
+	"strconv"
+)
+
+// Response is an answer the server writes: a status, header fields and a
+// body. It knows nothing about connections; the serve loop sets KeepAlive
+// and Head, the handlers the rest, and Close is set by either.
+type Response struct {
+	Status int
+	// Header holds the fields to send besides Content-Length and
+	// Connection, which Write adds itself and a handler must not set.
+	Header Header
+	Body   []byte
+	// Close says the server closes the connection after this response, so
+	// Write adds "Connection: close" (RFC 9112 §9.6) and the client knows
+	// not to send another request on it.
+	Close bool
+	// KeepAlive makes Write add "Connection: keep-alive", which an
+	// HTTP/1.0 client needs to hear to reuse the connection
+	// (RFC 9112 Appendix C.2.2). Close wins if both are set.
+	KeepAlive bool
+	// Head says the response answers a HEAD request: Write sends the
+	// header section as for GET, Content-Length included, and no body.
+	Head bool
+}
+
+// textResponse returns a response with a text/plain body.
+func textResponse(status int, body string) *Response {
+	return &Response{
+		Status: status,
+		Header: Header{{Name: "Content-Type", Value: "text/plain"}},
+		Body:   []byte(body),
+	}
+}
+
+// Write writes r in wire form: the status line, the fields, an empty line
+// and the body. The status line always says HTTP/1.1, even to an HTTP/1.0
+// client, because a server sends the highest minor version it supports
+// (RFC 9110 §6.2); the client only uses the features its own version has.
+//
+// Content-Length is written, 0 without a body, because on a
+// persistent connection it is the only way the client can tell where this
+// response ends and the next begins (RFC 9112 §6.3). A body without a
+// Content-Type gets application/octet-stream, as RFC 9110 §8.3 advises a
+// sender to label content rather than let the client guess.
+//
+// Two kinds of response have no body on the wire. A 1xx or 204 response
+// has no content at all: Write sends neither Body nor Content-Length,
+// which RFC 9110 §8.6 forbids in them. A response to HEAD has the fields
+// GET would get, Content-Type and Content-Length included, and no body
+// (RFC 9110 §9.3.2).
+func (r *Response) Write(w io.Writer) error {
+	var b []byte
+	b = append(b, "HTTP/1.1 "...)
+	b = strconv.AppendInt(b, int64(r.Status), 10)
+	b = append(b, ' ')
+	b = append(b, StatusText(r.Status)...)
+	b = append(b, "\r\n"...)
+	for _, f := range r.Header {
+		b = appendField(b, f.Name, f.Value)
+	}
+	content := hasContent(r.Status)
+	if content && len(r.Body) > 0 && r.Header.Get("Content-Type") == "" {
+		b = appendField(b, "Content-Type", "application/octet-stream")
+	}
+	if content {
+		b = appendField(b, "Content-Length", strconv.Itoa(len(r.Body)))
+	}
+	if r.Close {
+		b = appendField(b, "Connection", "close")
+	} else if r.KeepAlive {
+		b = appendField(b, "Connection", "keep-alive")
+	}
+	b = append(b, "\r\n"...)
+	if content && !r.Head {
+		b = append(b, r.Body...)
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+// hasContent reports whether a response with this status can have
+// content: every status but 1xx and 204 (RFC 9110 §15.2, §15.3.5).
+func hasContent(status int) bool {
+	return status >= 200 && status != 204
+}
+
+// appendField appends one "name: value" field line to b.
+func appendField(b []byte, name, value string) []byte {
+	b = append(b, name...)
+	b = append(b, ": "...)
+	b = append(b, value...)
+	return append(b, "\r\n"...)
+}
+
+// StatusText returns the reason phrase of every status this server sends,
+// as RFC 9110 §15 names them, or "" for any other code: the reason phrase
+// is only a comment for humans, and RFC 9112 §4 allows it to be empty as
+// long as the space before it is there.
+func StatusText(status int) string {
+	switch status {
+	case 100:
+		return "Continue"
+	case 200:
+		return "OK"
+	case 201:
+		return "Created"
+	case 204:
+		return "No Content"
+	case 301:
+		return "Moved Permanently"
+	case 308:
+		return "Permanent Redirect"
+	case 400:
+		return "Bad Request"
+	case 403:
+		return "Forbidden"
+	case 404:
+		return "Not Found"
+	case 405:
+		return "Method Not Allowed"
+	case 409:
+		return "Conflict"
+	case 413:
+		return "Content Too Large"
+	case 415:
+		return "Unsupported Media Type"
+	case 431:
+		return "Request Header Fields Too Large" // RFC 6585 §5
+	case 500:
+		return "Internal Server Error"
+	case 501:
+		return "Not Implemented"
+	case 505:
+		return "HTTP Version Not Supported"
+	}
+	return ""
+}

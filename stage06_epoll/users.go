@@ -1,0 +1,237 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// users is the stage's one resource, kept in memory. Its handlers are
+// methods, and users.get is a func value like any other: the method bound
+// to this store, which is how a handler gets at state without a global
+// variable per piece of it. Tests build their own store.
+var users = &userStore{}
+
+var (
+	_ = app.GET("/users", JSON(users.list))
+	_ = app.POST("/users", users.create)
+	_ = app.GET("/users/:id", JSON(users.get))
+	_ = app.Handle("PUT", "/users/:id", JSON(users.update))
+	_ = app.Handle("DELETE", "/users/:id", JSON(users.remove))
+)
+
+// User is the resource as clients see it.
+type User struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+}
+
+// userStore holds the users in memory. Every connection has its own
+// goroutine, so two requests can reach the store at the same moment; mu
+// makes each method one indivisible step. Without it, two POSTs could read
+// the same lastID and create two users with one id, or append to the
+// slice together and lose one of them.
+type userStore struct {
+	mu     sync.Mutex
+	lastID int    // the id of the last user created; ids start at 1
+	all    []User // ordered by id, because ids only grow and are appended
+}
+
+// Create adds a user with the next id and returns it.
+func (s *userStore) Create(name string) User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastID++
+	u := User{ID: s.lastID, Name: name}
+	s.all = append(s.all, u)
+	return u
+}
+
+// Get returns the user with this id.
+func (s *userStore) Get(id int) (User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.find(id)
+	if !ok {
+		return User{}, false
+	}
+	return s.all[i], true
+}
+
+// Update renames the user with this id and returns it.
+func (s *userStore) Update(id int, name string) (User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.find(id)
+	if !ok {
+		return User{}, false
+	}
+	s.all[i].Name = name
+	return s.all[i], true
+}
+
+// Delete removes the user with this id, and reports whether there was one.
+func (s *userStore) Delete(id int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.find(id)
+	if ok {
+		s.all = slices.Delete(s.all, i, i+1)
+	}
+	return ok
+}
+
+// List returns at most limit users, skipping the first offset, in id
+// order. It returns a copy: the caller encodes it after the lock is
+// released, while other requests may change the store.
+func (s *userStore) List(offset, limit int) []User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	lo := min(offset, len(s.all))
+	hi := lo + min(limit, len(s.all)-lo)
+	// Never nil: an empty page must encode as [], not null.
+	return append([]User{}, s.all[lo:hi]...)
+}
+
+// find returns the index of the user with this id. The slice is sorted by
+// id, so a binary search finds it in O(log n). The caller holds mu.
+func (s *userStore) find(id int) (int, bool) {
+	return slices.BinarySearchFunc(s.all, id, func(u User, id int) int { return cmp.Compare(u.ID, id) })
+}
+
+// The handlers. Each parses and validates what the request says, calls
+// one store method and returns what to send.
+
+// list answers GET /users?limit=&offset=.
+func (s *userStore) list(req *Request) (int, any) {
+	q, err := url.ParseQuery(req.RawQuery)
+	if err != nil {
+		return errorJSON(400, "invalid query string: %v", err)
+	}
+	limit, apiErr := queryInt(q, "limit", 100, 1, 1000)
+	if apiErr != nil {
+		return apiErr.Status, apiErr
+	}
+	offset, apiErr := queryInt(q, "offset", 0, 0, math.MaxInt)
+	if apiErr != nil {
+		return apiErr.Status, apiErr
+	}
+	return 200, s.List(offset, limit)
+}
+
+// create answers POST /users. It is a plain Handler, not a JSONHandler,
+// because a 201 names the new resource in a Location header
+// (RFC 9110 §15.3.2), and a JSONHandler returns only a status and a value:
+// it builds the JSON response itself and adds the header.
+func (s *userStore) create(req *Request) *Response {
+	in, err := decodeUser(req)
+	if err != nil {
+		return jsonResponse(err.Status, err)
+	}
+	u := s.Create(in.Name)
+	resp := jsonResponse(201, u)
+	resp.Header.Add("Location", fmt.Sprintf("/users/%d", u.ID))
+	return resp
+}
+
+// get answers GET /users/:id.
+func (s *userStore) get(req *Request) (int, any) {
+	id, ok := userID(req)
+	if !ok {
+		return errorJSON(404, "user %q not found", req.Params.Get("id"))
+	}
+	u, ok := s.Get(id)
+	if !ok {
+		return errorJSON(404, "user %d not found", id)
+	}
+	return 200, u
+}
+
+// update answers PUT /users/:id. It renames, and never creates: a PUT to
+// an id that does not exist is 404, since ids are the server's to choose.
+func (s *userStore) update(req *Request) (int, any) {
+	id, ok := userID(req)
+	if !ok {
+		return errorJSON(404, "user %q not found", req.Params.Get("id"))
+	}
+	in, err := decodeUser(req)
+	if err != nil {
+		return err.Status, err
+	}
+	u, ok := s.Update(id, in.Name)
+	if !ok {
+		return errorJSON(404, "user %d not found", id)
+	}
+	return 200, u
+}
+
+// remove answers DELETE /users/:id with 204 No Content: nil means no body.
+func (s *userStore) remove(req *Request) (int, any) {
+	id, ok := userID(req)
+	if !ok {
+		return errorJSON(404, "user %q not found", req.Params.Get("id"))
+	}
+	if !s.Delete(id) {
+		return errorJSON(404, "user %d not found", id)
+	}
+	return 204, nil
+}
+
+// userInput is the body of POST and PUT. Its only field is name, so
+// decodeJSON refuses any other.
+type userInput struct {
+	Name string `json:"name"`
+}
+
+// decodeUser decodes and validates the body of POST and PUT.
+func decodeUser(req *Request) (userInput, *APIError) {
+	var in userInput
+	if err := decodeJSON(req, &in); err != nil {
+		return in, err
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		return in, &APIError{400, `field "name" is required and must not be blank`}
+	}
+	return in, nil
+}
+
+// userID returns the :id parameter as an id. Only the canonical decimal
+// form is one: "abc", "0", "-1", "+7" and "007" name no user, so they
+// answer 404 like an id that does not exist, rather than 400. A URL is
+// only a name; /users/abc is a name nobody gave out, not a malformed
+// request, and "007" must not be a second name of user 7.
+func userID(req *Request) (int, bool) {
+	s := req.Params.Get("id")
+	id, err := strconv.Atoi(s)
+	return id, err == nil && id > 0 && strconv.Itoa(id) == s
+}
+
+// queryInt returns the query parameter name as an integer from lo to hi,
+// or def when the query does not have it. Anything else, an empty value,
+// "abc", "1.5", "-1", a number out of range or the parameter given twice,
+// is a 400 that says what was expected: a client that asked for a page
+// it does not get should hear so, not receive a different page.
+func queryInt(q url.Values, name string, def, lo, hi int) (int, *APIError) {
+	vs, ok := q[name]
+	if !ok {
+		return def, nil
+	}
+	want := fmt.Sprintf("an integer from %d to %d", lo, hi)
+	if hi == math.MaxInt {
+		want = fmt.Sprintf("an integer from %d up", lo)
+	}
+	if len(vs) > 1 {
+		return 0, &APIError{400, fmt.Sprintf("query parameter %s is given %d times; give it once, as %s", name, len(vs), want)}
+	}
+	n, err := strconv.Atoi(vs[0])
+	// Atoi accepts a sign; a query parameter is only digits.
+	if err != nil || n < lo || n > hi || strings.ContainsAny(vs[0], "+-") {
+		return 0, &APIError{400, fmt.Sprintf("query parameter %s must be %s, got %q", name, want, vs[0])}
+	}
+	return n, nil
+}
