@@ -42,6 +42,7 @@ type conn struct {
 	lingering bool  // the write side is shut; input is read and dropped
 	stalled   bool  // reading stopped for back-pressure; resume once out is written
 	queued    bool  // on the loop's ready list
+	eof       bool  // the poller reported the client's end of input
 	closed    bool
 }
 

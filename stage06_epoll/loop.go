@@ -155,6 +155,9 @@ func (l *loop) handle(ev event) {
 	if c == nil {
 		return
 	}
+	if ev.eof {
+		c.eof = true
+	}
 	if ev.writable {
 		l.writable(c)
 	}
@@ -221,8 +224,14 @@ func (l *loop) turnAway(c *conn) {
 	c.closeWhenWritten()
 }
 
-// readable reads what a connection's client sent, until EAGAIN, and hands
-// it to the connection to answer.
+// readable reads what a connection's client sent, and hands it to the
+// connection to answer. It reads until EAGAIN, or until a read that did not
+// fill the buffer: TCP's read takes everything the socket holds, so a short
+// read has emptied it, and bytes that arrive later bring a new edge. That
+// saves the read that would only say EAGAIN, one system call per request
+// for a client that waits for each answer (nginx does the same). The end of
+// input is the exception: if the peer shut its side before this read, its
+// edge has already come (c.eof), so we read on until the read returns 0.
 func (l *loop) readable(c *conn) {
 	for i := 0; i < maxReadsPerEvent; i++ {
 		if c.closing && !c.lingering {
@@ -250,6 +259,9 @@ func (l *loop) readable(c *conn) {
 		c.received(l.buf[:n])
 		if c.closed {
 			return
+		}
+		if n < len(l.buf) && !c.eof {
+			return // the socket is empty: wait for the next edge
 		}
 	}
 	l.requeue(c) // more may be waiting: come back after the others

@@ -39,8 +39,13 @@ type poller interface {
 // event says what became ready on one fd. An error or a hang-up on the
 // socket is reported as readable and writable, so that the next read or
 // write returns it and the connection is closed the usual way.
+//
+// eof says the peer has shut its sending side (EPOLLRDHUP, or a hang-up):
+// the end of input is waiting behind whatever data is left, and no new
+// edge will announce it, so the loop must read until it sees it.
 type event struct {
 	fd       int
 	readable bool
 	writable bool
+	eof      bool
 }

@@ -82,6 +82,7 @@ func (p *epollPoller) wait(events []event, timeout time.Duration) (int, error) {
 			fd:       int(ev.Fd),
 			readable: broken || ev.Events&(unix.EPOLLIN|unix.EPOLLRDHUP) != 0,
 			writable: broken || ev.Events&unix.EPOLLOUT != 0,
+			eof:      broken || ev.Events&unix.EPOLLRDHUP != 0,
 		}
 		m++
 	}

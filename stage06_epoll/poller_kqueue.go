@@ -105,6 +105,7 @@ func (p *kqueuePoller) wait(events []event, timeout time.Duration) (int, error) 
 			fd:       fd,
 			readable: broken || ev.Filter == unix.EVFILT_READ,
 			writable: broken || ev.Filter == unix.EVFILT_WRITE,
+			eof:      broken || ev.Flags&unix.EV_EOF != 0,
 		}
 		m++
 	}
