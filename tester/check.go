@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"math/rand"
@@ -59,6 +60,18 @@ type failure struct {
 }
 
 func (f *failure) Error() string { return f.Summary }
+
+// MarshalJSON writes the exchanged bytes as JSON strings rather than the
+// base64 encoding/json gives []byte, so a CI log shows them readably.
+func (f *failure) MarshalJSON() ([]byte, error) {
+	type plain failure // the same fields, without this method
+	return json.Marshal(struct {
+		*plain
+		Sent string `json:"sent,omitempty"`
+		Got  string `json:"received,omitempty"`
+		Want string `json:"expected,omitempty"`
+	}{(*plain)(f), string(f.Sent), string(f.Got), string(f.Want)})
+}
 
 // T is what a check runs with: where the server is, a random source seeded
 // for this check alone, and ways to report progress.

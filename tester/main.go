@@ -139,6 +139,8 @@ func (o *options) validate(runPattern string) error {
 		return fmt.Errorf("-ref %d: stages run from 1 to %d", o.ref, len(all))
 	case o.ref != 0 && targets > 0:
 		return errors.New("-ref picks a reference solution; it does not combine with -dir, -cmd or -addr")
+	case o.addr != "" && o.stage >= 4 && o.files == "":
+		return errors.New("-addr from stage 4 on needs -directory: the directory that server serves files from, where the tester puts its files")
 	case o.timeout <= 0 || o.wait <= 0:
 		return errors.New("-timeout and -wait must be positive")
 	}
