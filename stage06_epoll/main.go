@@ -2,8 +2,8 @@
 
 // Command stage06_epoll is the server of stage 5 on a hand-written event
 // loop. Up to now every connection cost a goroutine, blocked in Read until
-// its client sent something, and its buffers. Here
-// the sockets are non-blocking, and one loop per CPU asks the kernel
+// its client sent something, and its buffers. Here the sockets are
+// non-blocking, and one loop per CPU asks the kernel
 // (epoll on Linux, kqueue on macOS and the BSDs) which of its thousands of
 // sockets are ready, serves exactly those, and asks again: the answer to
 // the C10K problem that nginx, Redis and Node share.

@@ -95,11 +95,6 @@ func newRand(seed int64, slug string) *rand.Rand {
 	return rand.New(rand.NewSource(seed ^ int64(h.Sum64())))
 }
 
-// logf prints a progress line for the current check.
-func (t *T) logf(format string, args ...any) {
-	t.rep.line(t.prefix, "  "+format, args...)
-}
-
 // reproduce records a shell command that sends what the check is about to
 // send, so a learner can try it by hand. The tester prints it under the
 // check's result line.

@@ -61,7 +61,6 @@ func filesGet(t *T) error {
 	if err := os.WriteFile(filepath.Join(t.files, name), content, 0o644); err != nil {
 		return err
 	}
-	t.logf("wrote %d random bytes to %s", len(content), filepath.Join(t.files, name))
 	t.reproduce(t.curl("GET", "/files/"+name, nil, nil) + " --output -")
 	w := want{code: 200, checkBody: true, body: content, headers: map[string]string{
 		"Content-Type":   "application/octet-stream",

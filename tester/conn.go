@@ -18,6 +18,7 @@ type conn struct {
 	c    net.Conn
 	id   int
 	sent []byte
+	buf  []byte // read buffer, allocated on the first read and reused
 	got  []byte // every byte received, in order
 	pos  int    // how much of got the check has consumed
 	eof  bool   // the server closed its side
@@ -131,14 +132,16 @@ func (c *conn) fill(deadline time.Time) bool {
 	if c.eof || c.err != nil {
 		return false
 	}
-	buf := make([]byte, 64*1024)
+	if c.buf == nil {
+		c.buf = make([]byte, 64*1024)
+	}
 	c.c.SetReadDeadline(deadline)
-	n, err := c.c.Read(buf)
+	n, err := c.c.Read(c.buf)
 	if n > 0 {
 		if c.t.rep.verbose {
-			c.t.rep.block(c.t.prefix, "received:", buf[:n])
+			c.t.rep.block(c.t.prefix, "received:", c.buf[:n])
 		}
-		c.got = append(c.got, buf[:n]...)
+		c.got = append(c.got, c.buf[:n]...)
 	}
 	switch {
 	case err == io.EOF:

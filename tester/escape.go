@@ -55,10 +55,7 @@ func escapeBytes(b []byte) []string {
 }
 
 // quote renders a short byte string on one line, escapes visible.
-func quote(b []byte) string {
-	s := strconv.Quote(string(b))
-	return s
-}
+func quote(b []byte) string { return strconv.Quote(string(b)) }
 
 // firstDiff returns the index of the first byte where got and want differ,
 // or -1 if they are equal. A prefix differs at the end of the shorter one.
