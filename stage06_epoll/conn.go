@@ -123,7 +123,9 @@ func (c *conn) headArrived() {
 // here, on the loop, so a slow handler delays every connection of the loop
 // (see the package comment).
 func (c *conn) answer(req *Request) {
+	start := time.Now()
 	resp := c.loop.cfg.handler(req)
+	c.loop.logAccess(req, resp, time.Since(start))
 	keepAlive := req.KeepAlive()
 	// A handler may close the connection too: recoverer does after a
 	// panic.

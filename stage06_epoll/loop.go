@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -81,7 +80,8 @@ type loop struct {
 	// tries again, since no new edge will come for the connections
 	// already waiting.
 	acceptPaused bool
-	draining     bool // shutting down: no more accepts, close when answered
+	draining     bool   // shutting down: no more accepts, close when answered
+	logs         []byte // log lines of this turn, not yet written; see looplog.go
 }
 
 func newLoop(srv *server, id, lfd int, cfg config) (*loop, error) {
@@ -121,6 +121,7 @@ func (l *loop) run() error {
 		if len(l.ready) > 0 {
 			timeout = 0 // just look, then serve the ready list
 		}
+		l.flushLog() // the turn's log lines, in one write
 		n, err := l.poller.wait(l.events, timeout)
 		if err != nil {
 			return fmt.Errorf("event loop %d: %w", l.id, err)
@@ -184,7 +185,7 @@ func (l *loop) accept() {
 			// The connections stay queued in the kernel; try again at
 			// the next sweep.
 			if !l.acceptPaused {
-				log.Printf("accept: %v; retrying every %v", err, l.tick)
+				l.logf("accept: %v; retrying every %v", err, l.tick)
 			}
 			l.acceptPaused = true
 			return
@@ -195,7 +196,7 @@ func (l *loop) accept() {
 		if err := l.poller.addRead(fd); err != nil {
 			l.srv.conns.Add(-1)
 			unix.Close(fd)
-			log.Printf("%s: %v", peer, err)
+			l.logf("%s: %v", peer, err)
 			continue
 		}
 		c := &conn{loop: l, fd: fd, peer: peer}
@@ -204,7 +205,7 @@ func (l *loop) accept() {
 		if over {
 			l.turnAway(c)
 		} else {
-			log.Printf("%s connected", peer)
+			l.logf("%s connected", peer)
 		}
 	}
 }
@@ -215,7 +216,7 @@ func (l *loop) accept() {
 // connection and could destroy the 503 before the client reads it. So
 // refused connections count as open for up to lingerTimeout.
 func (l *loop) turnAway(c *conn) {
-	log.Printf("%s refused: %d connections open", c.peer, l.cfg.maxConns)
+	l.logf("%s refused: %d connections open", c.peer, l.cfg.maxConns)
 	c.why = errTooManyConns
 	if _, err := io.WriteString(c, tooManyConns); err != nil {
 		l.closeConn(c, err)
@@ -397,9 +398,9 @@ func (l *loop) closeConn(c *conn, err error) {
 		err = c.why
 	}
 	if err != nil {
-		log.Printf("%s: %v after %d requests", c.peer, err, c.requests)
+		l.logf("%s: %v after %d requests", c.peer, err, c.requests)
 	} else {
-		log.Printf("%s closed after %d requests", c.peer, c.requests)
+		l.logf("%s closed after %d requests", c.peer, c.requests)
 	}
 }
 
@@ -408,6 +409,7 @@ func (l *loop) closeAll() {
 	for _, c := range l.conns {
 		l.closeConn(c, nil)
 	}
+	l.flushLog()
 	if l.lfd >= 0 {
 		unix.Close(l.lfd)
 		l.lfd = -1

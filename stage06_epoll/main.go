@@ -37,6 +37,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"os/signal"
@@ -62,7 +63,7 @@ func main() {
 		os.Exit(2)
 	}
 
-	log.SetPrefix("[epoll] ")
+	log.SetPrefix(logPrefix)
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 	warnFileLimit(cfg.maxConns)
 
@@ -76,11 +77,13 @@ func main() {
 		log.Fatalf("--directory: %v", err)
 	}
 
-	// The first middleware is the outermost: the access log sees the 500
-	// that recoverer makes of a panic, and gzip, innermost, compresses what
-	// the handlers return, so the access log counts the bytes sent.
-	app.Use(accessLog, recoverer, gzipMiddleware)
+	// The first middleware is the outermost: gzip, innermost, compresses
+	// what the handlers return, and recoverer turns a panic in either into
+	// a 500. The access log is no longer middleware: each loop writes its
+	// own, batched (see looplog.go), and sees the 500 and the bytes sent.
+	app.Use(recoverer, gzipMiddleware)
 	cfg.handler = app.Handler()
+	cfg.log = log.Writer()
 	log.Printf("routes (%s router):", *matcherName)
 	app.WriteRoutes(log.Writer())
 	if t, ok := app.m.(*tree); ok {
@@ -132,6 +135,9 @@ type config struct {
 	maxConns int
 	// handler answers every request: the router with its middleware.
 	handler Handler
+	// log receives the loops' log: the access log and the comings and
+	// goings of connections. nil discards it.
+	log io.Writer
 }
 
 // run listens on addr and serves connections until ctx is cancelled. It

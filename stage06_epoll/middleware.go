@@ -3,25 +3,7 @@ package main
 import (
 	"log"
 	"runtime/debug"
-	"time"
 )
-
-// accessLog logs one line per request once it is answered: method, path,
-// status, the body bytes the response sends and the time the handlers
-// took. Used outermost, it also logs the 500 that recoverer makes of a
-// panic, and its time includes every other middleware.
-func accessLog(next Handler) Handler {
-	return func(req *Request) *Response {
-		start := time.Now()
-		resp := next(req)
-		sent := len(resp.Body)
-		if req.Method == "HEAD" || !hasContent(resp.Status) {
-			sent = 0 // Write leaves the body out
-		}
-		log.Printf("%s %s %d %dB %s", req.Method, req.Path, resp.Status, sent, time.Since(start))
-		return resp
-	}
-}
 
 // recoverer turns a panic in the handlers it wraps into 500 Internal
 // Server Error, and logs the panic with its stack. Without it, a panic in
