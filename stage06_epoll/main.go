@@ -28,9 +28,10 @@
 //
 // The files split the lesson: poller.go is the interface to the kernel,
 // poller_epoll.go and poller_kqueue.go implement it, socket.go opens the
-// sockets, loop.go runs the loop, conn.go serves one connection, and
-// incremental.go runs the parser over buffered bytes. request.go,
-// response.go and handlers.go are those of the previous stage.
+// sockets, loop.go runs the loop, conn.go serves one connection,
+// incremental.go runs the parser over buffered bytes, and looplog.go
+// keeps each loop's log, which replaces the access-log middleware.
+// request.go, response.go and handlers.go are those of the previous stage.
 package main
 
 import (
