@@ -78,10 +78,11 @@ func main() {
 		log.Fatalf("--directory: %v", err)
 	}
 
-	// The first middleware is the outermost: gzip, innermost, compresses
-	// what the handlers return, and recoverer turns a panic in either into
-	// a 500. The access log is no longer middleware: each loop writes its
-	// own, batched (see looplog.go), and sees the 500 and the bytes sent.
+	// The first middleware is the outermost: recoverer turns a panic in
+	// gzip or a handler into a 500, and gzip, innermost, compresses what
+	// the handlers return. The access log is no longer middleware: each
+	// loop writes its own (see looplog.go), and sees the 500 and the
+	// bytes sent.
 	app.Use(recoverer, gzipMiddleware)
 	cfg.handler = app.Handler()
 	cfg.log = log.Writer()
