@@ -53,6 +53,9 @@ func main() {
 // It returns 0 when every check passed, 1 when one failed and 2 for a usage
 // error or when the tester itself could not run.
 func runMain(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "init" {
+		return runInit(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("tester", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o options

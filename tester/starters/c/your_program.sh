@@ -1,0 +1,14 @@
+#!/bin/sh
+# your_program.sh starts your server. The tester runs it with PORT set (and,
+# from stage 4, --directory DIR); run it yourself to try the server by hand.
+set -e
+cd "$(dirname "$0")"   # this repository, wherever the script is called from
+
+# Compile into build/, which .gitignore leaves out of your commits. A
+# compile error stops here, and the tester shows it. -pthread: so a thread
+# per connection works without changing this line.
+mkdir -p build
+gcc -std=c11 -Wall -Wextra -O2 -g -pthread -o build/server src/main.c
+
+# exec: the server replaces this shell, so the tester's signals reach it.
+exec ./build/server "$@"
