@@ -193,6 +193,15 @@ probe() (
 	[[ $status == "HTTP/1.1 200 "* && $type == text/plain* && $body == hello ]] || exit 2
 )
 
+# require_free_port stops the run if anything answers on the port: the
+# figures would be that server's, or the new server could not listen.
+require_free_port() {
+	local answer
+	if answer=$(probe); [ -n "$answer" ]; then
+		die "something already answers on port $port ($answer); stop it or choose another port with -p"
+	fi
+}
+
 # start_server starts server $1, with any further arguments, and returns
 # once it answers GET /echo/hello as the stages do. Its log goes to
 # /dev/null, as in chapter 6, so that no terminal slows it down.
@@ -200,9 +209,7 @@ start_server() {
 	local name=$1 i rc answer
 	shift
 	server_argv "$name"
-	if answer=$(probe); [ -n "$answer" ]; then
-		die "something already answers on port $port ($answer); stop it or choose another port with -p"
-	fi
+	require_free_port
 	PORT=$port "${argv[@]}" "$@" >/dev/null 2>&1 &
 	server_pid=$!
 	for ((i = 0; i < 100; i++)); do
@@ -250,6 +257,9 @@ measure_load() {
 	wrk -t1 -c64 -d"${duration}s" --latency "http://127.0.0.1:$port/echo/hello" >"$tmp/wrk.txt"
 	t1=$(cpu_ticks "$server_pid")
 	stop_server
+	if ((t1 == t0)); then
+		die "$name used no measurable CPU in ${duration}s (a tick is 1/$hz s); use a longer -d"
+	fi
 	result=$(awk -v ticks=$((t1 - t0)) -v hz="$hz" '
 		/ requests in / { n = $1 }
 		/^Requests\/sec:/ { r = $2 }
@@ -313,6 +323,7 @@ stats() {
 ratio() {
 	local -n figures=$1
 	local -a a b q
+	local i
 	read -r -a a <<<"${figures[$2]}"
 	read -r -a b <<<"${figures[$3]}"
 	for i in "${!a[@]}"; do
@@ -394,14 +405,12 @@ report() {
 	fi
 }
 
-if answer=$(probe); [ -n "$answer" ]; then
-	die "something already answers on port $port ($answer); stop it or choose another port with -p"
-fi
+require_free_port
 load_start=$(cut -d' ' -f1-3 /proc/loadavg) # before the build adds its own
 build
 for ((round = 1; round <= rounds; round++)); do
-	# Rotate the order, so that no server always runs first, or always
-	# right after the same neighbour.
+	# Rotate the order, so that no server always runs first, straight
+	# after the build or the previous round.
 	for ((i = 0; i < ${#servers[@]}; i++)); do
 		measure_load "${servers[(i + round - 1) % ${#servers[@]}]}" "$round"
 	done
