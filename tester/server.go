@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -74,27 +72,6 @@ func startServer(rep *reporter, prefix string, argv []string, dir, port string) 
 		close(s.done)
 	}()
 	return s, nil
-}
-
-// relay copies the server's output line by line, as it comes, so that it
-// appears next to the tester step that caused it.
-func (s *server) relay(r io.Reader) {
-	defer s.relays.Done()
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := sc.Text()
-		s.rep.relay(s.prefix, line)
-		s.mu.Lock()
-		s.tail = append(s.tail, line)
-		if len(s.tail) > 5 {
-			s.tail = s.tail[1:]
-		}
-		s.mu.Unlock()
-	}
-	// Whatever ends the scan (EOF, or a line over 1 MiB), drain the pipe so
-	// the server never blocks on a full pipe.
-	io.Copy(io.Discard, r)
 }
 
 func describeExit(err error) string {
