@@ -29,6 +29,7 @@ type server struct {
 	relays sync.WaitGroup
 	mu     sync.Mutex
 	tail   []string // the last lines of output, for a failure message
+	byHand string   // how a learner runs it by hand, for hints
 }
 
 // freePort asks the kernel for a port nobody uses, so that parallel runs of
@@ -43,12 +44,23 @@ func freePort() (string, error) {
 	return port, err
 }
 
-// startServer runs argv with PORT set and returns once the process has
-// started; waitListening then waits for the port.
-func startServer(rep *reporter, prefix string, argv []string, dir, port string) (*server, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PORT="+port)
+// serverEnv is the server's environment: the tester's, with PORT, and with
+// Python's output unbuffered unless the learner chose otherwise, so that a
+// Python server's prints appear as they happen.
+func serverEnv(port string) []string {
+	env := append(os.Environ(), "PORT="+port)
+	if _, ok := os.LookupEnv("PYTHONUNBUFFERED"); !ok {
+		env = append(env, "PYTHONUNBUFFERED=1")
+	}
+	return env
+}
+
+// startServer starts the server spec describes with PORT set and returns
+// once the process has started; waitListening then waits for the port.
+func startServer(rep *reporter, spec launchSpec, port string) (*server, error) {
+	cmd := exec.Command(spec.argv[0], spec.argv[1:]...)
+	cmd.Dir = spec.dir
+	cmd.Env = serverEnv(port)
 	setProcessGroup(cmd)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -59,9 +71,10 @@ func startServer(rep *reporter, prefix string, argv []string, dir, port string) 
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", strings.Join(argv, " "), err)
+		return nil, fmt.Errorf("start %s: %w", spec.argv[0], err)
 	}
-	s := &server{cmd: cmd, prefix: prefix, rep: rep, done: make(chan struct{})}
+	prefix := spec.prefix
+	s := &server{cmd: cmd, prefix: prefix, rep: rep, done: make(chan struct{}), byHand: spec.byHand}
 	s.relays.Add(2)
 	go s.relay(stdout)
 	go s.relay(stderr)
@@ -118,7 +131,7 @@ func (s *server) waitListening(ctx context.Context, port string, wait time.Durat
 			return "", &failure{
 				Summary: fmt.Sprintf("the server %s before it listened on port %s", s.status, port),
 				Detail:  s.lastOutput(),
-				Hint:    "run it by hand to see why it stops; it must keep running and accept connections",
+				Hint:    s.byHandHint(),
 			}
 		case <-ctx.Done():
 			return "", ctx.Err()
@@ -132,6 +145,14 @@ func (s *server) waitListening(ctx context.Context, port string, wait time.Durat
 			}
 		}
 	}
+}
+
+// byHandHint tells a learner to run the server by hand, as they would.
+func (s *server) byHandHint() string {
+	if s.byHand == "" {
+		return "run it by hand to see why it stops; it must keep running and accept connections"
+	}
+	return fmt.Sprintf("run it by hand to see why it stops (%s); it must keep running and accept connections", s.byHand)
 }
 
 func (s *server) lastOutput() string {
