@@ -38,7 +38,8 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	env := goEnv(t)
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir:  "testdata/script",
+		Cmds: scriptCmds,
 		Setup: func(e *testscript.Env) error {
 			// The tester builds reference solutions with the go command,
 			// which needs its caches; a script's sandbox has no HOME.

@@ -13,6 +13,9 @@ import (
 // lines after it are shown as usual.
 const maxRelayLine = 2000
 
+// maxTailLine caps each of the last lines a failure message quotes.
+const maxTailLine = 300
+
 // relayReadSize is how much of a line the relay holds at once, whatever the
 // line's length: output is read in pieces of at most this size.
 const relayReadSize = 64 * 1024
@@ -67,7 +70,7 @@ func trimLine(b []byte, cut *int) string {
 // line as it comes, so that it appears next to the tester step that caused
 // it: escaped, and with long lines cut, never dropped. It also keeps the
 // last lines for failure messages.
-func (s *server) relay(r io.Reader) {
+func (s *server) relay(r io.Reader, stream *int) {
 	defer s.relays.Done()
 	readLines(r, maxRelayLine, func(line string, cut int) {
 		text := escapeLine(line)
@@ -76,10 +79,23 @@ func (s *server) relay(r io.Reader) {
 		}
 		s.rep.relay(s.prefix, text)
 		s.mu.Lock()
-		s.tail = append(s.tail, text)
+		*stream++
+		s.tail = append(s.tail, shorten(text, maxTailLine))
 		if len(s.tail) > 5 {
 			s.tail = s.tail[1:]
 		}
 		s.mu.Unlock()
 	})
+}
+
+// shorten cuts s to at most max bytes, at a character boundary, marking the
+// cut with an ellipsis.
+func shorten(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return s[:max] + "…"
 }

@@ -54,3 +54,9 @@ func TestReadLines(t *testing.T) {
 		})
 	}
 }
+
+func TestShorten(t *testing.T) {
+	assert.Equal(t, "short", shorten("short", 10))
+	assert.Equal(t, "abc…", shorten("abcdef", 3))
+	assert.Equal(t, "a…", shorten("aéb", 2), "never splits a character")
+}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,17 +18,21 @@ import (
 const codecraftersPort = "4221"
 
 // server is a program the tester started and owns: it relays its output and
-// makes sure it is gone, with its whole process group, when the run ends.
+// makes sure it is gone, with everything it started, when the run ends.
 type server struct {
-	cmd    *exec.Cmd
-	prefix string
-	rep    *reporter
-	done   chan struct{} // closed when the process has exited
-	status string        // how it exited, once done is closed
-	relays sync.WaitGroup
-	mu     sync.Mutex
-	tail   []string // the last lines of output, for a failure message
-	byHand string   // how a learner runs it by hand, for hints
+	child   *child
+	spec    launchSpec
+	port    string // the PORT it was given
+	prefix  string
+	rep     *reporter
+	done    chan struct{} // closed when the process has exited
+	status  string        // how it exited, once done is closed
+	relays  sync.WaitGroup
+	outputs []*os.File // the read ends of its stdout and stderr
+	mu      sync.Mutex
+	tail    []string // the last lines of output, for a failure message
+	printed [2]int   // lines seen on stdout and stderr
+	stopped sync.Once
 }
 
 // freePort asks the kernel for a port nobody uses, so that parallel runs of
@@ -58,46 +61,51 @@ func serverEnv(port string) []string {
 // startServer starts the server spec describes with PORT set and returns
 // once the process has started; waitListening then waits for the port.
 func startServer(rep *reporter, spec launchSpec, port string) (*server, error) {
-	cmd := exec.Command(spec.argv[0], spec.argv[1:]...)
-	cmd.Dir = spec.dir
-	cmd.Env = serverEnv(port)
-	setProcessGroup(cmd)
-	stdout, err := cmd.StdoutPipe()
+	outR, outW, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	stderr, err := cmd.StderrPipe()
+	errR, errW, err := os.Pipe()
 	if err != nil {
+		outR.Close()
+		outW.Close()
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	c, err := startChild(spec, serverEnv(port), outW, errW)
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
 		return nil, fmt.Errorf("start %s: %w", spec.argv[0], err)
 	}
-	prefix := spec.prefix
-	s := &server{cmd: cmd, prefix: prefix, rep: rep, done: make(chan struct{}), byHand: spec.byHand}
+	s := &server{child: c, spec: spec, port: port, prefix: spec.prefix, rep: rep, done: make(chan struct{}),
+		outputs: []*os.File{outR, errR}}
 	s.relays.Add(2)
-	go s.relay(stdout)
-	go s.relay(stderr)
+	go s.relay(outR, &s.printed[0])
+	go s.relay(errR, &s.printed[1])
 	go func() {
-		err := cmd.Wait()
-		s.relays.Wait()
-		s.status = describeExit(err)
+		s.status = c.wait()
+		// Its last lines before the verdict, unless something it started
+		// still holds its output open.
+		s.waitRelays(time.Second)
 		close(s.done)
 	}()
 	return s, nil
 }
 
-func describeExit(err error) string {
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return "exited with status 0"
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return "exited with status " + strconv.Itoa(ee.ExitCode())
-	case errors.As(err, &ee):
-		return "was killed (" + ee.String() + ")"
+// waitRelays waits for the output relays to reach end of stream, for at
+// most d.
+func (s *server) waitRelays(d time.Duration) {
+	relayed := make(chan struct{})
+	go func() {
+		s.relays.Wait()
+		close(relayed)
+	}()
+	select {
+	case <-relayed:
+	case <-time.After(d):
 	}
-	return "ended: " + err.Error()
 }
 
 // exitStatus says how the process ended, or "" while it runs.
@@ -110,49 +118,11 @@ func (s *server) exitStatus() string {
 	}
 }
 
-// waitListening waits until something accepts connections on port, for at
-// most wait. It fails at once if the process exits first. A server that
-// ignores PORT but listens on 4221, as CodeCrafters servers do, is found
-// there, provided 4221 was free when it started.
-func (s *server) waitListening(ctx context.Context, port string, wait time.Duration, probe4221 bool) (string, error) {
-	addr := net.JoinHostPort("localhost", port)
-	fallback := net.JoinHostPort("localhost", codecraftersPort)
-	deadline := time.Now().Add(wait)
-	for tries := 0; ; tries++ {
-		if reachable(addr) {
-			return addr, nil
-		}
-		if probe4221 && tries%5 == 4 && reachable(fallback) {
-			s.rep.line("[tester]", "the server listens on %s, not on PORT=%s; testing it there (read PORT to run several testers at once)", codecraftersPort, port)
-			return fallback, nil
-		}
-		select {
-		case <-s.done:
-			return "", &failure{
-				Summary: fmt.Sprintf("the server %s before it listened on port %s", s.status, port),
-				Detail:  s.lastOutput(),
-				Hint:    s.byHandHint(),
-			}
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return "", &failure{
-				Summary: fmt.Sprintf("nothing accepted connections on port %s within %v", port, wait),
-				Detail:  s.lastOutput(),
-				Hint:    "the tester sets the PORT environment variable: listen on that port (CodeCrafters' fixed 4221 also works when it is free)",
-			}
-		}
-	}
-}
-
-// byHandHint tells a learner to run the server by hand, as they would.
-func (s *server) byHandHint() string {
-	if s.byHand == "" {
-		return "run it by hand to see why it stops; it must keep running and accept connections"
-	}
-	return fmt.Sprintf("run it by hand to see why it stops (%s); it must keep running and accept connections", s.byHand)
+// printedNothing reports whether the server has written no line at all.
+func (s *server) printedNothing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.printed[0] == 0 && s.printed[1] == 0
 }
 
 func (s *server) lastOutput() string {
@@ -174,22 +144,25 @@ func reachable(addr string) bool {
 	return true
 }
 
-// stop ends the server and everything it started: SIGTERM to the process
-// group, then SIGKILL if it has not gone within two seconds. It is safe to
-// call more than once.
+// stop ends the server and everything it started: SIGTERM to its process
+// group, then its guard kills whatever is left. It is safe to call more
+// than once.
 func (s *server) stop() {
-	if s.exitStatus() == "" {
-		signalGroup(s.cmd, terminate)
-		select {
-		case <-s.done:
-		case <-time.After(2 * time.Second):
-			signalGroup(s.cmd, kill)
-			<-s.done
+	s.stopped.Do(func() {
+		if s.exitStatus() == "" {
+			s.child.terminate()
+			select {
+			case <-s.done:
+			case <-time.After(2 * time.Second):
+			}
 		}
-	}
-	// The leader may have exited on its own and left children behind (sh -c
-	// or your_program.sh starting the real server); sweep the group anyway.
-	signalGroup(s.cmd, kill)
+		s.child.release()
+		<-s.done
+		s.waitRelays(time.Second)
+		for _, f := range s.outputs {
+			f.Close()
+		}
+	})
 }
 
 // buildReference compiles a stage's reference solution into dir and
