@@ -22,6 +22,7 @@ const fixtureLifetime = time.Minute
 // helpers that watch processes and ports from the script.
 var fixtures = map[string]func(args []string) int{
 	"echo":          func([]string) int { return serveEcho(listenPort(os.Getenv("PORT"))) },
+	"echo-fallback": func([]string) int { return serveEcho(listenPort(fallbackPort())) },
 	"echo-on":       func(args []string) int { return serveEcho(listenPort(args[0])) },
 	"buffered":      fixtureBuffered,
 	"buffered-exit": fixtureBufferedExit,

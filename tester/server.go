@@ -17,22 +17,46 @@ import (
 // repository from that course may listen there whatever PORT says.
 const codecraftersPort = "4221"
 
+// fallbackPortEnv moves the 4221 fallback elsewhere, for the tester's own
+// tests only: they must not depend on who else on the machine uses 4221.
+const fallbackPortEnv = "HTTPWORKBOOK_TESTER_FALLBACK_PORT"
+
+// fallbackPort is the port a server that ignores PORT is looked for on.
+func fallbackPort() string {
+	if p := os.Getenv(fallbackPortEnv); p != "" {
+		return p
+	}
+	return codecraftersPort
+}
+
+// holder says who listens on a port, as far as the platform can tell.
+type holder int
+
+const (
+	holderNone    holder = iota // nobody
+	holderOurs                  // a process this run started
+	holderOther                 // a program the tester did not start
+	holderUnknown               // the platform cannot tell
+)
+
 // server is a program the tester started and owns: it relays its output and
 // makes sure it is gone, with everything it started, when the run ends.
 type server struct {
-	child   *child
-	spec    launchSpec
-	port    string // the PORT it was given
-	prefix  string
-	rep     *reporter
-	done    chan struct{} // closed when the process has exited
-	status  string        // how it exited, once done is closed
-	relays  sync.WaitGroup
-	outputs []*os.File // the read ends of its stdout and stderr
-	mu      sync.Mutex
-	tail    []string // the last lines of output, for a failure message
-	printed [2]int   // lines seen on stdout and stderr
-	stopped sync.Once
+	child    *child
+	spec     launchSpec
+	port     string // the PORT it was given
+	prefix   string
+	rep      *reporter
+	done     chan struct{} // closed when the process has exited
+	status   string        // how it exited, once done is closed
+	relays   sync.WaitGroup
+	outputs  []*os.File // the read ends of its stdout and stderr
+	mu       sync.Mutex
+	tail     []string // the last lines of output, for a failure message
+	printed  [2]int   // lines seen on stdout and stderr
+	free4221 bool     // nothing listened on the fallback port at the start
+	tested   string   // the address the checks were sent to
+	stopped  sync.Once
 }
 
 // freePort asks the kernel for a port nobody uses, so that parallel runs of
@@ -71,6 +95,7 @@ func startServer(rep *reporter, spec launchSpec, port string) (*server, error) {
 		outW.Close()
 		return nil, err
 	}
+	free := spec.learner && !portInUse(fallbackPort())
 	c, err := startChild(spec, serverEnv(port), outW, errW)
 	outW.Close()
 	errW.Close()
@@ -80,7 +105,7 @@ func startServer(rep *reporter, spec launchSpec, port string) (*server, error) {
 		return nil, fmt.Errorf("start %s: %w", spec.argv[0], err)
 	}
 	s := &server{child: c, spec: spec, port: port, prefix: spec.prefix, rep: rep, done: make(chan struct{}),
-		outputs: []*os.File{outR, errR}}
+		outputs: []*os.File{outR, errR}, free4221: free}
 	s.relays.Add(2)
 	go s.relay(outR, &s.printed[0])
 	go s.relay(errR, &s.printed[1])
