@@ -174,6 +174,7 @@ func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage
 		// Stop now rather than on return, so the server's last lines are
 		// printed before the verdict, not after it.
 		srv.stop()
+		checks = srv.afterRun(rep, prefix, stage.Number, res, checks)
 	}
 	if res.Passed {
 		rep.line(prefix, "%s all %d checks passed in %v", rep.paint(green, "✓"), len(res.Checks), res.elapsed.Round(time.Millisecond))

@@ -57,6 +57,7 @@ type server struct {
 	free4221 bool     // nothing listened on the fallback port at the start
 	tested   string   // the address the checks were sent to
 	stopped  sync.Once
+	leftover *failure // what still listened after the server exited
 }
 
 // freePort asks the kernel for a port nobody uses, so that parallel runs of
@@ -170,7 +171,8 @@ func reachable(addr string) bool {
 }
 
 // stop ends the server and everything it started: SIGTERM to its process
-// group, then its guard kills whatever is left. It is safe to call more
+// group, a look at whether anything it started still listens once it has
+// exited, then its guard kills whatever is left. It is safe to call more
 // than once.
 func (s *server) stop() {
 	s.stopped.Do(func() {
@@ -181,8 +183,14 @@ func (s *server) stop() {
 			case <-time.After(2 * time.Second):
 			}
 		}
+		if s.exitStatus() != "" {
+			s.leftover = s.findLeftover()
+		}
 		s.child.release()
 		<-s.done
+		if s.leftover != nil {
+			s.leftover.Detail += s.afterSweep()
+		}
 		s.waitRelays(time.Second)
 		for _, f := range s.outputs {
 			f.Close()
