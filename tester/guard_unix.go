@@ -37,7 +37,7 @@ func init() {
 // stays until the tester lets go of it.
 func runGuard(argv []string) int {
 	status := os.NewFile(guardStatusFD, "status")
-	if status == nil || len(argv) == 0 {
+	if _, err := status.Stat(); err != nil || len(argv) == 0 {
 		fmt.Fprintln(os.Stderr, "tester guard: started without a status pipe or a command")
 		return 2
 	}

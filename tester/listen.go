@@ -108,19 +108,37 @@ func (s *server) afterProbe(addr string) error {
 	if !s.spec.learner {
 		return nil
 	}
-	select {
-	case <-s.done:
+	if s.diedOnProbe(addr) {
 		return &failure{
 			Summary: fmt.Sprintf("the server %s right after the tester's readiness probe", s.status),
 			Detail:  "the tester opened a connection and closed it without sending anything, as any health check does; your server exited. " + capitalise(s.lastOutput()),
 			Hint:    "a client may close a connection before sending a request: when a read returns end of stream (0 bytes) or an error, close that connection and go back to accepting others; never let one connection end the server",
 		}
-	case <-time.After(probeGrace):
 	}
 	if s.printedNothing() {
 		s.rep.line("[tester]", "note: your server listens but has printed nothing yet. If it does print at startup, %s", bufferAdvice)
 	}
 	return nil
+}
+
+// diedOnProbe reports whether the server exited within probeGrace of the
+// probe. A listener already gone at the end of it means the process is on
+// its way out, however slowly the news of its exit arrives.
+func (s *server) diedOnProbe(addr string) bool {
+	select {
+	case <-s.done:
+		return true
+	case <-time.After(probeGrace):
+	}
+	if _, port, _ := net.SplitHostPort(addr); portInUse(port) {
+		return false
+	}
+	select {
+	case <-s.done:
+		return true
+	case <-time.After(2 * time.Second):
+		return false
+	}
 }
 
 // exitedEarly explains a server that exited before it listened.
