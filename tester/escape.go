@@ -129,3 +129,25 @@ func printfQuote(b []byte) string {
 	sb.WriteByte('\'')
 	return sb.String()
 }
+
+// escapeLine renders one line of a server's own output for the terminal.
+// Control characters (ESC, BEL, backspace, the C1 controls), the Unicode
+// bidirectional overrides and invalid UTF-8 appear as Go escapes, so that a
+// server cannot retitle, clear, recolour or reorder the learner's terminal;
+// tabs and printable text, backslashes included, are shown as they are.
+func escapeLine(s string) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		r, size := utf8.DecodeRuneInString(s)
+		switch {
+		case r == utf8.RuneError && size == 1, r < 0x20 && r != '\t', r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, s[0])
+		case r >= 0x80 && r < 0xa0, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[:size])
+		}
+		s = s[size:]
+	}
+	return b.String()
+}

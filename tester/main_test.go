@@ -14,7 +14,7 @@ import (
 // TestMain makes the test binary double as the tester and as every broken
 // server, so that scripts run them as real processes talking real TCP.
 func TestMain(m *testing.M) {
-	if name := filepath.Base(os.Args[0]); name != "tester" && name != "broken" {
+	if name := filepath.Base(os.Args[0]); name != "tester" && name != "broken" && name != "fixture" {
 		// The scripts spend their time waiting on sockets, not computing:
 		// run more of them at once than -parallel's default of GOMAXPROCS,
 		// unless the caller chose a number.
@@ -26,8 +26,9 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(testscript.RunMain(m, map[string]func() int{
-		"tester": func() int { return runMain(os.Args[1:], os.Stdout, os.Stderr) },
-		"broken": brokenMain,
+		"tester":  func() int { return runMain(os.Args[1:], os.Stdout, os.Stderr) },
+		"broken":  brokenMain,
+		"fixture": fixtureMain,
 	}))
 }
 
@@ -37,7 +38,8 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	env := goEnv(t)
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir:  "testdata/script",
+		Cmds: scriptCmds,
 		Setup: func(e *testscript.Env) error {
 			// The tester builds reference solutions with the go command,
 			// which needs its caches; a script's sandbox has no HOME.

@@ -5,5 +5,12 @@ package main
 import "syscall"
 
 // setParentDeathSignal does nothing outside Linux, which alone offers it;
-// the tester's own signal handling still stops the server.
+// the guard still kills the server's process group when the tester goes.
 func setParentDeathSignal(*syscall.SysProcAttr) {}
+
+// becomeSubreaper does nothing outside Linux: orphans go to init, and only
+// those still in the server's process group are killed with it.
+func becomeSubreaper() {}
+
+// descendants cannot be listed cheaply here; the process group stands in.
+func descendants(int) []int { return nil }

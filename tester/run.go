@@ -62,7 +62,7 @@ func (o *options) target(stage stages.Stage) string {
 	case o.addr != "":
 		return "the server at " + o.addr
 	case o.dir != "":
-		return filepath.Join(o.dir, "your_program.sh")
+		return dirScript(o.dir)
 	case o.cmd != "":
 		return o.cmd
 	}
@@ -106,7 +106,7 @@ func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage
 	var port string
 	var probe4221 bool
 	if o.addr == "" {
-		argv, prefixName, err := serverCommand(ctx, o, stage, tmp)
+		spec, err := serverCommand(ctx, o, rep, stage, tmp)
 		if err != nil {
 			return res, err
 		}
@@ -114,13 +114,13 @@ func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage
 		// CodeCrafters. An earlier stage's reference (with -ref) has no
 		// such flag and would refuse to start, hiding the checks' verdict.
 		if stage.Number >= 4 && (o.dir != "" || o.cmd != "" || refStage(o, stage).Number >= 4) {
-			argv = append(argv, "--directory", files)
+			spec.argv = append(spec.argv, "--directory", files)
 		}
 		if port, err = freePort(); err != nil {
 			return res, err
 		}
-		probe4221 = (o.dir != "" || o.cmd != "") && !reachable(net4221())
-		srv, err = startServer(rep, prefixName, argv, "", port)
+		probe4221 = spec.learner
+		srv, err = startServer(rep, spec, port)
 		if err != nil {
 			return res, err
 		}
@@ -174,6 +174,7 @@ func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage
 		// Stop now rather than on return, so the server's last lines are
 		// printed before the verdict, not after it.
 		srv.stop()
+		checks = srv.afterRun(rep, prefix, stage.Number, res, checks)
 	}
 	if res.Passed {
 		rep.line(prefix, "%s all %d checks passed in %v", rep.paint(green, "✓"), len(res.Checks), res.elapsed.Round(time.Millisecond))
@@ -204,40 +205,25 @@ func (o *options) rerunFlags(stage stages.Stage) string {
 	return strings.Join(flags, " ")
 }
 
-// serverCommand returns the argv that starts the server under test, and
-// the prefix its output is relayed under.
-func serverCommand(ctx context.Context, o *options, stage stages.Stage, tmp string) ([]string, string, error) {
+// serverCommand says how to start the server under test.
+func serverCommand(ctx context.Context, o *options, rep *reporter, stage stages.Stage, tmp string) (launchSpec, error) {
 	switch {
 	case o.dir != "":
-		script, err := filepath.Abs(filepath.Join(o.dir, "your_program.sh"))
-		if err != nil {
-			return nil, "", err
-		}
-		fi, err := os.Stat(script)
-		if err != nil {
-			return nil, "", fmt.Errorf("-dir %s: no your_program.sh there; it is the script that starts your server, as in CodeCrafters repositories", o.dir)
-		}
-		if fi.Mode()&0o111 == 0 {
-			return nil, "", fmt.Errorf("%s is not executable: run chmod +x %s", script, script)
-		}
-		return []string{script}, "[your_server]", nil
+		return dirCommand(rep, o.dir)
 	case o.cmd != "":
-		// "$@" passes on --directory to the learner's command.
-		return []string{"sh", "-c", o.cmd + ` "$@"`, "sh"}, "[your_server]", nil
+		return cmdCommand(o.cmd)
 	}
 	ref := refStage(o, stage)
 	root, err := moduleRoot(compiledAt())
 	if err != nil {
-		return nil, "", err
+		return launchSpec{}, err
 	}
 	bin, err := buildReference(ctx, root, ref.Dir, tmp)
 	if err != nil {
-		return nil, "", err
+		return launchSpec{}, err
 	}
-	return []string{bin}, "[" + ref.Dir + "]", nil
+	return launchSpec{argv: []string{bin}, prefix: "[" + ref.Dir + "]"}, nil
 }
-
-func net4221() string { return "localhost:" + codecraftersPort }
 
 // waitForServer is the "binds to the port" step: it waits for the server
 // the tester started, or checks that the one at -addr answers.

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,17 +17,47 @@ import (
 // repository from that course may listen there whatever PORT says.
 const codecraftersPort = "4221"
 
+// fallbackPortEnv moves the 4221 fallback elsewhere, for the tester's own
+// tests only: they must not depend on who else on the machine uses 4221.
+const fallbackPortEnv = "HTTPWORKBOOK_TESTER_FALLBACK_PORT"
+
+// fallbackPort is the port a server that ignores PORT is looked for on.
+func fallbackPort() string {
+	if p := os.Getenv(fallbackPortEnv); p != "" {
+		return p
+	}
+	return codecraftersPort
+}
+
+// holder says who listens on a port, as far as the platform can tell.
+type holder int
+
+const (
+	holderNone    holder = iota // nobody
+	holderOurs                  // a process this run started
+	holderOther                 // a program the tester did not start
+	holderUnknown               // the platform cannot tell
+)
+
 // server is a program the tester started and owns: it relays its output and
-// makes sure it is gone, with its whole process group, when the run ends.
+// makes sure it is gone, with everything it started, when the run ends.
 type server struct {
-	cmd    *exec.Cmd
-	prefix string
-	rep    *reporter
-	done   chan struct{} // closed when the process has exited
-	status string        // how it exited, once done is closed
-	relays sync.WaitGroup
-	mu     sync.Mutex
-	tail   []string // the last lines of output, for a failure message
+	child    *child
+	spec     launchSpec
+	port     string // the PORT it was given
+	prefix   string
+	rep      *reporter
+	done     chan struct{} // closed when the process has exited
+	status   string        // how it exited, once done is closed
+	relays   sync.WaitGroup
+	outputs  []*os.File // the read ends of its stdout and stderr
+	mu       sync.Mutex
+	tail     []string // the last lines of output, for a failure message
+	printed  [2]int   // lines seen on stdout and stderr
+	free4221 bool     // nothing listened on the fallback port at the start
+	tested   string   // the address the checks were sent to
+	stopped  sync.Once
+	leftover *failure // what still listened after the server exited
 }
 
 // freePort asks the kernel for a port nobody uses, so that parallel runs of
@@ -45,69 +72,66 @@ func freePort() (string, error) {
 	return port, err
 }
 
-// startServer runs argv with PORT set and returns once the process has
-// started; waitListening then waits for the port.
-func startServer(rep *reporter, prefix string, argv []string, dir, port string) (*server, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PORT="+port)
-	setProcessGroup(cmd)
-	stdout, err := cmd.StdoutPipe()
+// serverEnv is the server's environment: the tester's, with PORT, and with
+// Python's output unbuffered unless the learner chose otherwise, so that a
+// Python server's prints appear as they happen.
+func serverEnv(port string) []string {
+	env := append(os.Environ(), "PORT="+port)
+	if _, ok := os.LookupEnv("PYTHONUNBUFFERED"); !ok {
+		env = append(env, "PYTHONUNBUFFERED=1")
+	}
+	return env
+}
+
+// startServer starts the server spec describes with PORT set and returns
+// once the process has started; waitListening then waits for the port.
+func startServer(rep *reporter, spec launchSpec, port string) (*server, error) {
+	outR, outW, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	stderr, err := cmd.StderrPipe()
+	errR, errW, err := os.Pipe()
 	if err != nil {
+		outR.Close()
+		outW.Close()
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", strings.Join(argv, " "), err)
+	free := spec.learner && !portInUse(fallbackPort())
+	c, err := startChild(spec, serverEnv(port), outW, errW)
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		return nil, fmt.Errorf("start %s: %w", spec.argv[0], err)
 	}
-	s := &server{cmd: cmd, prefix: prefix, rep: rep, done: make(chan struct{})}
+	s := &server{child: c, spec: spec, port: port, prefix: spec.prefix, rep: rep, done: make(chan struct{}),
+		outputs: []*os.File{outR, errR}, free4221: free}
 	s.relays.Add(2)
-	go s.relay(stdout)
-	go s.relay(stderr)
+	go s.relay(outR, &s.printed[0])
+	go s.relay(errR, &s.printed[1])
 	go func() {
-		err := cmd.Wait()
-		s.relays.Wait()
-		s.status = describeExit(err)
+		s.status = c.wait()
+		// Its last lines before the verdict, unless something it started
+		// still holds its output open.
+		s.waitRelays(time.Second)
 		close(s.done)
 	}()
 	return s, nil
 }
 
-// relay copies the server's output line by line, as it comes, so that it
-// appears next to the tester step that caused it.
-func (s *server) relay(r io.Reader) {
-	defer s.relays.Done()
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := sc.Text()
-		s.rep.relay(s.prefix, line)
-		s.mu.Lock()
-		s.tail = append(s.tail, line)
-		if len(s.tail) > 5 {
-			s.tail = s.tail[1:]
-		}
-		s.mu.Unlock()
+// waitRelays waits for the output relays to reach end of stream, for at
+// most d.
+func (s *server) waitRelays(d time.Duration) {
+	relayed := make(chan struct{})
+	go func() {
+		s.relays.Wait()
+		close(relayed)
+	}()
+	select {
+	case <-relayed:
+	case <-time.After(d):
 	}
-	// Whatever ends the scan (EOF, or a line over 1 MiB), drain the pipe so
-	// the server never blocks on a full pipe.
-	io.Copy(io.Discard, r)
-}
-
-func describeExit(err error) string {
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return "exited with status 0"
-	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return "exited with status " + strconv.Itoa(ee.ExitCode())
-	case errors.As(err, &ee):
-		return "was killed (" + ee.String() + ")"
-	}
-	return "ended: " + err.Error()
 }
 
 // exitStatus says how the process ended, or "" while it runs.
@@ -120,41 +144,11 @@ func (s *server) exitStatus() string {
 	}
 }
 
-// waitListening waits until something accepts connections on port, for at
-// most wait. It fails at once if the process exits first. A server that
-// ignores PORT but listens on 4221, as CodeCrafters servers do, is found
-// there, provided 4221 was free when it started.
-func (s *server) waitListening(ctx context.Context, port string, wait time.Duration, probe4221 bool) (string, error) {
-	addr := net.JoinHostPort("localhost", port)
-	fallback := net.JoinHostPort("localhost", codecraftersPort)
-	deadline := time.Now().Add(wait)
-	for tries := 0; ; tries++ {
-		if reachable(addr) {
-			return addr, nil
-		}
-		if probe4221 && tries%5 == 4 && reachable(fallback) {
-			s.rep.line("[tester]", "the server listens on %s, not on PORT=%s; testing it there (read PORT to run several testers at once)", codecraftersPort, port)
-			return fallback, nil
-		}
-		select {
-		case <-s.done:
-			return "", &failure{
-				Summary: fmt.Sprintf("the server %s before it listened on port %s", s.status, port),
-				Detail:  s.lastOutput(),
-				Hint:    "run it by hand to see why it stops; it must keep running and accept connections",
-			}
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return "", &failure{
-				Summary: fmt.Sprintf("nothing accepted connections on port %s within %v", port, wait),
-				Detail:  s.lastOutput(),
-				Hint:    "the tester sets the PORT environment variable: listen on that port (CodeCrafters' fixed 4221 also works when it is free)",
-			}
-		}
-	}
+// printedNothing reports whether the server has written no line at all.
+func (s *server) printedNothing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.printed[0] == 0 && s.printed[1] == 0
 }
 
 func (s *server) lastOutput() string {
@@ -176,22 +170,32 @@ func reachable(addr string) bool {
 	return true
 }
 
-// stop ends the server and everything it started: SIGTERM to the process
-// group, then SIGKILL if it has not gone within two seconds. It is safe to
-// call more than once.
+// stop ends the server and everything it started: SIGTERM to its process
+// group, a look at whether anything it started still listens once it has
+// exited, then its guard kills whatever is left. It is safe to call more
+// than once.
 func (s *server) stop() {
-	if s.exitStatus() == "" {
-		signalGroup(s.cmd, terminate)
-		select {
-		case <-s.done:
-		case <-time.After(2 * time.Second):
-			signalGroup(s.cmd, kill)
-			<-s.done
+	s.stopped.Do(func() {
+		if s.exitStatus() == "" {
+			s.child.terminate()
+			select {
+			case <-s.done:
+			case <-time.After(2 * time.Second):
+			}
 		}
-	}
-	// The leader may have exited on its own and left children behind (sh -c
-	// or your_program.sh starting the real server); sweep the group anyway.
-	signalGroup(s.cmd, kill)
+		if s.exitStatus() != "" {
+			s.leftover = s.findLeftover()
+		}
+		s.child.release()
+		<-s.done
+		if s.leftover != nil {
+			s.leftover.Detail += s.afterSweep()
+		}
+		s.waitRelays(time.Second)
+		for _, f := range s.outputs {
+			f.Close()
+		}
+	})
 }
 
 // buildReference compiles a stage's reference solution into dir and
