@@ -130,22 +130,9 @@ func ReadRequestHead(br *bufio.Reader) (*Request, error) {
 		return nil, fmt.Errorf("parse request line: %w", err)
 	}
 
-	for {
-		l, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrControlChar)
-		if err != nil {
-			return nil, fmt.Errorf("read header: %w", unexpected(err))
-		}
-		budget -= n
-		if l == "" {
-			break // the empty line: the header section is complete
-		}
-		f, err := parseFieldLine(l)
-		if err != nil {
-			return nil, fmt.Errorf("parse header: %w", err)
-		}
-		req.Header = append(req.Header, f)
+	if req.Header, err = readFields(br, budget); err != nil {
+		return nil, fmt.Errorf("read header: %w", err)
 	}
-
 	if err := req.checkHost(); err != nil {
 		return nil, fmt.Errorf("check Host: %w", err)
 	}
@@ -334,6 +321,30 @@ func checkVersion(v string) error {
 	return nil
 }
 
+// readFields reads field lines up to the empty line that ends them, from a
+// budget of that many bytes: the header section after the request line,
+// and the trailer section after the last chunk of a chunked body, which
+// has the same syntax (RFC 9112 §5, §7.1.2). A section that outgrows its
+// budget is ErrHeaderTooLarge.
+func readFields(br *bufio.Reader, budget int) (Header, error) {
+	var h Header
+	for {
+		line, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrControlChar)
+		if err != nil {
+			return nil, unexpected(err)
+		}
+		budget -= n
+		if line == "" {
+			return h, nil // the empty line: the section is complete
+		}
+		f, err := parseFieldLine(line)
+		if err != nil {
+			return nil, err
+		}
+		h = append(h, f)
+	}
+}
+
 // parseFieldLine parses "field-name ":" OWS field-value OWS" (RFC 9112 §5).
 // The value may hold any byte readLine let through: visible ASCII, SP, HTAB
 // and obs-text, the bytes from 0x80 up that RFC 9110 §5.5 still allows.
@@ -481,19 +492,8 @@ func readChunked(br *bufio.Reader) ([]byte, error) {
 		}
 	}
 
-	budget := MaxHeaderBytes
-	for {
-		line, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrControlChar)
-		if err != nil {
-			return nil, fmt.Errorf("trailer: %w", unexpected(err))
-		}
-		budget -= n
-		if line == "" {
-			break
-		}
-		if _, err := parseFieldLine(line); err != nil {
-			return nil, fmt.Errorf("trailer: %w", err)
-		}
+	if _, err := readFields(br, MaxHeaderBytes); err != nil {
+		return nil, fmt.Errorf("read trailer: %w", err)
 	}
 	if buf.Len() == 0 {
 		return nil, nil
