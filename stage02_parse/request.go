@@ -1,5 +1,11 @@
 package main
 
+// This file holds the request and its framing: the Request and Header
+// types, the request line and the field lines, and how long the body is.
+// The rest of the parser is in chunked.go (the chunked transfer coding),
+// host_expect.go (the Host and Expect fields) and errors.go (every way a
+// request can be refused, with its status).
+
 import (
 	"bufio"
 	"bytes"
@@ -58,12 +64,6 @@ func (h Header) Values(name string) []string {
 	return vs
 }
 
-// Add appends a field. It does not replace an existing one, because some
-// fields legitimately repeat.
-func (h *Header) Add(name, value string) {
-	*h = append(*h, Field{Name: name, Value: value})
-}
-
 // Request is one parsed HTTP request.
 type Request struct {
 	Method   string // "GET", "POST", ...; case-sensitive (RFC 9110 §9.1)
@@ -76,21 +76,6 @@ type Request struct {
 
 	contentLength int64 // the body length Content-Length announced, 0 without one
 	chunked       bool  // the body uses the chunked transfer coding
-}
-
-// ReadRequest reads one whole request from br: ReadRequestHead and then
-// ReadBody. It returns io.EOF if br ends before the request's first byte,
-// io.ErrUnexpectedEOF if it ends in the middle, and a wrapped *StatusError
-// if the request is invalid.
-func ReadRequest(br *bufio.Reader) (*Request, error) {
-	req, err := ReadRequestHead(br)
-	if err != nil {
-		return nil, err
-	}
-	if err := req.ReadBody(br); err != nil {
-		return nil, err
-	}
-	return req, nil
 }
 
 // ReadRequestHead reads the request line and the header fields up to the
@@ -169,39 +154,6 @@ func (r *Request) KeepAlive() bool {
 		return hasToken(conn, "keep-alive")
 	}
 	return true
-}
-
-// Write writes r in wire form, the body framed by Content-Length. It drops
-// any Content-Length and Transfer-Encoding fields, because Body holds the
-// content already decoded and those fields described the old framing. The
-// fuzz test uses it to check that what the parser accepts, re-serialised,
-// parses back to the same request.
-func (r *Request) Write(w io.Writer) error {
-	var b []byte
-	b = append(b, r.Method...)
-	b = append(b, ' ')
-	b = append(b, r.Target...)
-	b = append(b, ' ')
-	b = append(b, r.Version...)
-	b = append(b, "\r\n"...)
-	for _, f := range r.Header {
-		if strings.EqualFold(f.Name, "Content-Length") || strings.EqualFold(f.Name, "Transfer-Encoding") {
-			continue
-		}
-		b = append(b, f.Name...)
-		b = append(b, ": "...)
-		b = append(b, f.Value...)
-		b = append(b, "\r\n"...)
-	}
-	if len(r.Body) > 0 {
-		b = append(b, "Content-Length: "...)
-		b = strconv.AppendInt(b, int64(len(r.Body)), 10)
-		b = append(b, "\r\n"...)
-	}
-	b = append(b, "\r\n"...)
-	b = append(b, r.Body...)
-	_, err := w.Write(b)
-	return err
 }
 
 // readLine reads one line and returns it without its CRLF, with the number
