@@ -18,7 +18,8 @@ import (
 	"unicode/utf8"
 )
 
-// tree is the radix-tree router. Its zero value is not ready; use newTree.
+// tree is the radix-tree router. Its zero value is an empty tree, ready
+// for add.
 type tree struct {
 	root node
 }
@@ -100,7 +101,6 @@ func (t *tree) add(method, pattern string, h Handler) error {
 // insertStatic merges the static bytes s below n and returns the node
 // where they end, splitting an edge that shares only part of s.
 func (n *node) insertStatic(s string) *node {
-walk:
 	for s != "" {
 		i := strings.IndexByte(n.indices, s[0])
 		if i < 0 {
@@ -117,7 +117,6 @@ walk:
 			c.split(k)
 		}
 		n, s = c, s[k:]
-		continue walk
 	}
 	return n
 }
