@@ -157,7 +157,7 @@ func (c *conn) refuse(err error) {
 		c.loop.closeConn(c, err)
 		return
 	}
-	c.in, c.pending = nil, pendingRequest{}
+	c.dropInput()
 	resp := statusErrorJSON(se)
 	resp.Close = true
 	if werr := resp.Write(c); werr != nil {
@@ -185,12 +185,18 @@ func (c *conn) peerClosed() {
 	if len(c.in) > 0 && !c.lingering {
 		c.why = errors.New("client closed in the middle of a request")
 	}
-	c.in, c.pending = nil, pendingRequest{}
+	c.dropInput()
 	if len(c.out) > 0 && !c.lingering {
 		c.closing = true
 		return
 	}
 	c.loop.closeConn(c, nil)
+}
+
+// dropInput forgets the bytes received and not answered, and how far the
+// request at their front was parsed: no request will be read from them.
+func (c *conn) dropInput() {
+	c.in, c.pending = nil, pendingRequest{}
 }
 
 // Write queues p for the client. Responses are written here

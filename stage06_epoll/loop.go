@@ -339,7 +339,7 @@ func (l *loop) linger(c *conn) {
 		return
 	}
 	c.lingering = true
-	c.in, c.pending = nil, pendingRequest{}
+	c.dropInput()
 	c.setDeadline(lingerTimeout, "lingering")
 	l.readable(c) // what arrived before now will bring no new edge
 }
@@ -393,7 +393,8 @@ func (l *loop) closeConn(c *conn, err error) {
 	unix.Close(c.fd) // also removes it from the poller
 	delete(l.conns, c.fd)
 	l.srv.conns.Add(-1)
-	c.in, c.out, c.pending = nil, nil, pendingRequest{}
+	c.dropInput()
+	c.out = nil
 	if err == nil {
 		err = c.why
 	}
