@@ -35,14 +35,17 @@ type conn struct {
 	deadline time.Time // when the loop's sweep closes the connection
 	waiting  string    // what it waits for until then, for the log
 
-	requests  int   // requests answered, for the log
-	why       error // why it is closing, when not a normal end, for the log
-	writing   bool  // write readiness is watched, because out is not empty
-	closing   bool  // close once out is written: no more requests are read
-	lingering bool  // the write side is shut; input is read and dropped
-	stalled   bool  // reading stopped for back-pressure; resume once out is written
-	queued    bool  // on the loop's ready list
-	eof       bool  // the poller reported the client's end of input
+	requests int // requests answered, for the log
+	// closeReason is what the log says when the connection closes, when
+	// that is not a normal end: a refused request, say.
+	closeReason error
+
+	writing   bool // write readiness is watched, because out is not empty
+	closing   bool // close once out is written: no more requests are read
+	lingering bool // the write side is shut; input is read and dropped
+	stalled   bool // reading stopped for back-pressure; resume once out is written
+	queued    bool // on the loop's ready list
+	eof       bool // the poller reported the client's end of input
 	closed    bool
 }
 
@@ -164,7 +167,7 @@ func (c *conn) refuse(err error) {
 		c.loop.closeConn(c, fmt.Errorf("%w; answering %d: %v", err, se.Status, werr))
 		return
 	}
-	c.why = fmt.Errorf("%w -> %d", err, se.Status)
+	c.closeReason = fmt.Errorf("%w -> %d", err, se.Status)
 	c.closeWhenWritten()
 }
 
@@ -183,7 +186,7 @@ func (c *conn) closeWhenWritten() {
 // client may have shut only its sending side.
 func (c *conn) peerClosed() {
 	if len(c.in) > 0 && !c.lingering {
-		c.why = errors.New("client closed in the middle of a request")
+		c.closeReason = errors.New("client closed in the middle of a request")
 	}
 	c.dropInput()
 	if len(c.out) > 0 && !c.lingering {

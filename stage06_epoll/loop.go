@@ -217,7 +217,7 @@ func (l *loop) accept() {
 // refused connections count as open for up to lingerTimeout.
 func (l *loop) turnAway(c *conn) {
 	l.logf("%s refused: %d connections open", c.peer, l.cfg.maxConns)
-	c.why = errTooManyConns
+	c.closeReason = errTooManyConns
 	if _, err := io.WriteString(c, tooManyConns); err != nil {
 		l.closeConn(c, err)
 		return
@@ -396,7 +396,7 @@ func (l *loop) closeConn(c *conn, err error) {
 	c.dropInput()
 	c.out = nil
 	if err == nil {
-		err = c.why
+		err = c.closeReason
 	}
 	if err != nil {
 		l.logf("%s: %v after %d requests", c.peer, err, c.requests)
