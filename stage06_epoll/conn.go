@@ -78,7 +78,7 @@ func (c *conn) received(data []byte) {
 // ReadRequestHead, ReadBody and the handler on a blocking connection.
 //
 // It also stops while more than maxPendingOutput bytes of answers wait for
-// the client; writable calls it again once they are written.
+// the client; flush calls it again once they are written.
 func (c *conn) serve() {
 	answered := false
 	for len(c.in) > 0 && !c.closing && len(c.out) < maxPendingOutput {

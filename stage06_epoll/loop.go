@@ -160,10 +160,10 @@ func (l *loop) handle(ev event) {
 		c.eof = true
 	}
 	if ev.writable {
-		l.writable(c)
+		l.flush(c)
 	}
 	if ev.readable && !c.closed {
-		l.readable(c)
+		l.read(c)
 	}
 }
 
@@ -225,7 +225,7 @@ func (l *loop) turnAway(c *conn) {
 	c.closeWhenWritten()
 }
 
-// readable reads what a connection's client sent, and hands it to the
+// read reads what a connection's client sent, and hands it to the
 // connection to answer. It reads until EAGAIN, or until a read that did not
 // fill the buffer: TCP's read takes everything the socket holds, so a short
 // read has emptied it, and bytes that arrive later bring a new edge. That
@@ -233,13 +233,13 @@ func (l *loop) turnAway(c *conn) {
 // for a client that waits for each answer (nginx does the same). The end of
 // input is the exception: if the peer shut its side before this read, its
 // edge has already come (c.eof), so we read on until the read returns 0.
-func (l *loop) readable(c *conn) {
+func (l *loop) read(c *conn) {
 	for i := 0; i < maxReadsPerEvent; i++ {
 		if c.closing && !c.lingering {
 			return // no more requests; linger reads the rest once the output is out
 		}
 		if len(c.out) >= maxPendingOutput {
-			c.stalled = true // back-pressure: writable resumes reading once the client has read
+			c.stalled = true // back-pressure: flush resumes reading once the client has read
 			return
 		}
 		n, err := unix.Read(c.fd, l.buf)
@@ -268,10 +268,10 @@ func (l *loop) readable(c *conn) {
 	l.requeue(c) // more may be waiting: come back after the others
 }
 
-// writable writes a connection's pending output, until EAGAIN or until it
-// is all written. Write interest is on only while output is pending, so an
+// flush writes a connection's pending output, until EAGAIN or until it is
+// all written. Write interest is on only while output is pending, so an
 // idle connection never wakes the loop.
-func (l *loop) writable(c *conn) {
+func (l *loop) flush(c *conn) {
 	if len(c.out) == 0 {
 		return
 	}
@@ -323,7 +323,7 @@ func (l *loop) serveReady() {
 	for _, c := range ready {
 		c.queued = false
 		if !c.closed {
-			l.readable(c)
+			l.read(c)
 		}
 	}
 }
@@ -341,7 +341,7 @@ func (l *loop) linger(c *conn) {
 	c.lingering = true
 	c.dropInput()
 	c.setDeadline(lingerTimeout, "lingering")
-	l.readable(c) // what arrived before now will bring no new edge
+	l.read(c) // what arrived before now will bring no new edge
 }
 
 // sweep closes the connections whose deadline has passed. It runs every

@@ -402,7 +402,7 @@ func TestConnBuffers(t *testing.T) {
 		if err == nil {
 			got.Write(buf[:m])
 		}
-		l.writable(c)
+		l.flush(c)
 	}
 	require.False(t, c.writing, "all written")
 	for {
@@ -447,7 +447,7 @@ func TestConnReadBurstCap(t *testing.T) {
 		_, err := unix.Write(peer, req)
 		require.NoError(t, err)
 	}
-	l.readable(c)
+	l.read(c)
 	assert.True(t, c.queued, "cut off and queued")
 	assert.Len(t, l.ready, 1)
 	l.serveReady()
