@@ -162,7 +162,7 @@ func (l *loop) handle(ev event) {
 	if ev.writable {
 		l.flush(c)
 	}
-	if ev.readable && !c.closed {
+	if ev.readable && c.state != connClosed {
 		l.read(c)
 	}
 }
@@ -235,7 +235,7 @@ func (l *loop) turnAway(c *conn) {
 // edge has already come (c.eof), so we read on until the read returns 0.
 func (l *loop) read(c *conn) {
 	for i := 0; i < maxReadsPerEvent; i++ {
-		if c.closing && !c.lingering {
+		if c.state == connClosing {
 			return // no more requests; linger reads the rest once the output is out
 		}
 		if len(c.out) >= maxPendingOutput {
@@ -254,11 +254,11 @@ func (l *loop) read(c *conn) {
 		case n == 0:
 			c.peerClosed()
 			return
-		case c.lingering:
+		case c.state == connLingering:
 			continue // dropped
 		}
 		c.received(l.buf[:n])
-		if c.closed {
+		if c.state == connClosed {
 			return
 		}
 		if n < len(l.buf) && !c.eof {
@@ -293,14 +293,13 @@ func (l *loop) flush(c *conn) {
 		l.closeConn(c, err)
 		return
 	}
-	c.writing = false
-	if c.closing {
+	if c.state == connClosing {
 		l.linger(c)
 		return
 	}
 	c.rearm()
 	c.serve() // requests that waited while the answers before them were written
-	if c.stalled && !c.closed && len(c.out) < maxPendingOutput {
+	if c.stalled && c.state != connClosed && len(c.out) < maxPendingOutput {
 		c.stalled = false
 		l.requeue(c)
 	}
@@ -322,7 +321,7 @@ func (l *loop) serveReady() {
 	l.ready = nil
 	for _, c := range ready {
 		c.queued = false
-		if !c.closed {
+		if c.state != connClosed {
 			l.read(c)
 		}
 	}
@@ -338,7 +337,7 @@ func (l *loop) linger(c *conn) {
 		l.closeConn(c, nil) // already gone
 		return
 	}
-	c.lingering = true
+	c.state = connLingering
 	c.dropInput()
 	c.setDeadline(lingerTimeout, "lingering")
 	l.read(c) // what arrived before now will bring no new edge
@@ -352,7 +351,7 @@ func (l *loop) sweep() {
 	for _, c := range l.conns {
 		if !l.now.Before(c.deadline) {
 			var err error
-			if !c.lingering {
+			if c.state != connLingering {
 				err = fmt.Errorf("timed out %s", c.waiting)
 			}
 			l.closeConn(c, err)
@@ -374,9 +373,9 @@ func (l *loop) drain() {
 	l.lfd = -1
 	for _, c := range l.conns {
 		switch {
-		case c.lingering:
+		case c.state == connLingering:
 		case len(c.out) > 0:
-			c.closing = true
+			c.state = connClosing
 		default:
 			l.closeConn(c, nil) // idle, or in the middle of a request that gets no answer
 		}
@@ -386,10 +385,10 @@ func (l *loop) drain() {
 // closeConn closes a connection and forgets it. err says why, when the
 // reason is not a normal end; it is logged with the requests answered.
 func (l *loop) closeConn(c *conn, err error) {
-	if c.closed {
+	if c.state == connClosed {
 		return
 	}
-	c.closed = true
+	c.state = connClosed
 	unix.Close(c.fd) // also removes it from the poller
 	delete(l.conns, c.fd)
 	l.srv.conns.Add(-1)
