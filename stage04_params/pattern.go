@@ -50,6 +50,20 @@ func (s segment) String() string {
 	return s.text
 }
 
+// parseRoute checks the method and the pattern of a route and returns the
+// pattern's segments: the first step of both matchers' add, so that they
+// accept the same routes and say the same of the others.
+func parseRoute(method, pattern string) ([]segment, error) {
+	if err := checkMethod(method); err != nil {
+		return nil, fmt.Errorf("add %s %s: %w", method, pattern, err)
+	}
+	segs, err := parsePattern(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("add %s %s: %w", method, pattern, err)
+	}
+	return segs, nil
+}
+
 // parsePattern splits a pattern into its segments and checks it. The rules
 // are strict so that a typo fails at start-up instead of silently becoming
 // a static route that nothing ever requests.

@@ -69,12 +69,9 @@ type node struct {
 // no match: a conflict is only possible at an existing wildcard, and once
 // add has created a node, every node after it is new too.
 func (t *tree) add(method, pattern string, h Handler) error {
-	if err := checkMethod(method); err != nil {
-		return fmt.Errorf("add %s %s: %w", method, pattern, err)
-	}
-	segs, err := parsePattern(pattern)
+	segs, err := parseRoute(method, pattern)
 	if err != nil {
-		return fmt.Errorf("add %s %s: %w", method, pattern, err)
+		return err
 	}
 	n, static := &t.root, ""
 	for _, s := range segs {
