@@ -7,8 +7,10 @@
 // connection carry many requests (keep-alive) and lets a client send several
 // requests without waiting for the answers (pipelining).
 //
-// The files split the lesson: request.go parses, response.go serialises,
-// handlers.go decides what to answer and main.go runs the connections.
+// The files split the lesson: request.go parses a request and its framing,
+// with chunked.go, host_expect.go and errors.go beside it, response.go
+// serialises, handlers.go decides what to answer and main.go runs the
+// connections.
 package main
 
 import (

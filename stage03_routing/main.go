@@ -6,9 +6,10 @@
 // table's shape gives the method rules of RFC 9110 for free: 405 with
 // Allow, HEAD and OPTIONS.
 //
-// The files split the lesson: request.go parses, response.go serialises,
-// router.go holds the table, handlers.go the routes, middleware.go what
-// wraps them, and main.go runs the connections.
+// The files split the lesson: request.go parses a request and its framing,
+// with chunked.go, host_expect.go and errors.go beside it, response.go
+// serialises, router.go holds the table, handlers.go the routes,
+// middleware.go what wraps them, and main.go runs the connections.
 package main
 
 import (

@@ -7,11 +7,13 @@
 // request's path reaches the file system for the first time: the file
 // routes serve and store files in --directory, and nothing outside it.
 //
-// The files split the lesson: request.go parses, response.go serialises,
-// router.go holds the Router and what the matchers share, router_regex.go
-// and router_radix.go the two matchers, handlers.go the routes, files.go
-// the file routes, middleware.go what wraps them, and main.go runs the
-// connections.
+// The files split the lesson: request.go parses a request and its framing,
+// with chunked.go, host_expect.go and errors.go beside it, response.go
+// serialises, router.go holds the Router and what the matchers share,
+// pattern.go the pattern syntax, params.go the path parameters, dispatch.go
+// the answers a lookup leads to, router_regex.go and router_radix.go the
+// two matchers, handlers.go the routes, files.go the file routes,
+// middleware.go what wraps them, and main.go runs the connections.
 package main
 
 import (

@@ -7,12 +7,15 @@
 // compresses text and JSON for clients that ask for it. With those, the
 // server passes every stage of CodeCrafters' HTTP server challenge.
 //
-// The files split the lesson: request.go parses, response.go serialises,
-// router.go holds the Router and what the matchers share, router_regex.go
-// and router_radix.go the two matchers, handlers.go the routes, files.go
-// the file routes, json.go turns values and errors into JSON, users.go
-// the users resource, gzip.go the compression, middleware.go what else
-// wraps the routes, and main.go runs the connections.
+// The files split the lesson: request.go parses a request and its framing,
+// with chunked.go, host_expect.go and errors.go beside it, response.go
+// serialises, router.go holds the Router and what the matchers share,
+// pattern.go the pattern syntax, params.go the path parameters, dispatch.go
+// the answers a lookup leads to, router_regex.go and router_radix.go the
+// two matchers, handlers.go the routes, files.go the file routes, json.go
+// turns values and errors into JSON, users.go the users resource, gzip.go
+// the compression, middleware.go what else wraps the routes, and main.go
+// runs the connections.
 package main
 
 import (

@@ -1,5 +1,11 @@
 package main
 
+// This file holds the request and its framing: the Request and Header
+// types, the request line and the field lines, and how long the body is.
+// The rest of the parser is in chunked.go (the chunked transfer coding),
+// host_expect.go (the Host and Expect fields) and errors.go (every way a
+// request can be refused, with its status).
+
 import (
 	"bufio"
 	"bytes"
@@ -23,96 +29,6 @@ const MaxHeaderBytes = 8 << 10
 // a client that announces more hears 413 before a byte of its body is read.
 // The cap is the parser's, so file uploads share it.
 const MaxBodyBytes = 1 << 20
-
-// maxChunkLineBytes bounds one chunk-size line of a chunked body, chunk
-// extensions included. The size lines also count towards MaxBodyBytes, so
-// many small chunks with long extensions cannot carry unbounded data that
-// is never counted as body.
-const maxChunkLineBytes = 4 << 10
-
-// StatusError is a request error that the server answers with an error
-// response. Every sentinel error below is a *StatusError, so the serve loop
-// needs a single errors.As to turn any of them, however deeply wrapped with
-// context, into a status and a message, and tests can still name the exact
-// cause with errors.Is.
-type StatusError struct {
-	Status int    // the response status, such as 400
-	Msg    string // a short explanation, sent as the response body
-}
-
-// Error returns the explanation, without the status.
-func (e *StatusError) Error() string { return e.Msg }
-
-// The sentinel errors of the parser, one per way a request can be refused.
-// The status each one carries says whose fault it is: 4xx for a request
-// the client should not have sent, 5xx for a valid request this server
-// does not implement.
-var (
-	// ErrRequestLine means the request line is not three words separated
-	// by single spaces, the method is not a token, or the line holds a
-	// control character (RFC 9112 §3).
-	ErrRequestLine = &StatusError{400, "malformed request line"}
-	// ErrTarget means the request-target is not in origin-form, "/path"
-	// with an optional "?query" (RFC 9112 §3.2.1). The absolute-form and
-	// the asterisk-form ("OPTIONS *") are refused too: this server is not
-	// a proxy and implements no server-wide OPTIONS, and refusing them
-	// keeps Path always meaningful.
-	ErrTarget = &StatusError{400, "request target must be a path such as /echo/abc"}
-	// ErrVersion means the version is not of the form HTTP/d.d at all
-	// (RFC 9112 §2.3), so it is a malformed request rather than one of an
-	// unsupported version.
-	ErrVersion = &StatusError{400, "malformed HTTP version"}
-	// ErrUnsupportedVersion means a well-formed version other than
-	// HTTP/1.0 and HTTP/1.1 (RFC 9110 §15.6.6).
-	ErrUnsupportedVersion = &StatusError{505, "HTTP version not supported"}
-	// ErrLineEnding means a line ended in a bare LF instead of CRLF.
-	ErrLineEnding = &StatusError{400, "line does not end in CRLF"}
-	// ErrHeaderLine means a field line is not name ":" value: no colon, an
-	// empty name or one that is not a token, or a line starting with
-	// whitespace (obsolete line folding, which RFC 9112 §5.2 lets a server
-	// reject with 400).
-	ErrHeaderLine = &StatusError{400, "malformed header field"}
-	// ErrSpaceBeforeColon means whitespace between a field name and its
-	// colon, which RFC 9112 §5.1 requires a server to reject with 400:
-	// intermediaries disagree on what such a name means.
-	ErrSpaceBeforeColon = &StatusError{400, "whitespace between header field name and colon"}
-	// ErrControlChar means a header or trailer field line holds a control
-	// character other than HTAB, such as NUL or a CR not followed by LF
-	// (RFC 9110 §5.5, RFC 9112 §2.2).
-	ErrControlChar = &StatusError{400, "control character in header field"}
-	// ErrHeaderTooLarge means the header section, or a chunked body's
-	// trailer section, is larger than MaxHeaderBytes.
-	ErrHeaderTooLarge = &StatusError{431, "request header fields too large"}
-	// ErrMissingHost means an HTTP/1.1 request without a Host field, which
-	// RFC 9112 §3.2 requires a server to reject with 400.
-	ErrMissingHost = &StatusError{400, "missing Host header"}
-	// ErrMultipleHost means more than one Host field line (RFC 9112 §3.2).
-	ErrMultipleHost = &StatusError{400, "more than one Host header"}
-	// ErrInvalidHost means a Host value with characters no host and port
-	// can contain (RFC 9110 §7.2, RFC 3986 §3.2.2).
-	ErrInvalidHost = &StatusError{400, "invalid Host header"}
-	// ErrContentLength means a Content-Length that is not a decimal
-	// number, overflows int64, or disagrees with another Content-Length in
-	// the same request (RFC 9110 §8.6, RFC 9112 §6.3).
-	ErrContentLength = &StatusError{400, "invalid Content-Length"}
-	// ErrLengthAndEncoding means both Transfer-Encoding and Content-Length.
-	// RFC 9112 §6.3 lets a server reject such a request; this one does,
-	// because two framings that disagree are how request smuggling works.
-	ErrLengthAndEncoding = &StatusError{400, "both Transfer-Encoding and Content-Length"}
-	// ErrTransferEncoding means a Transfer-Encoding whose framing cannot be
-	// trusted: empty, chunked applied twice, or sent in an HTTP/1.0 request
-	// (RFC 9112 §6.1).
-	ErrTransferEncoding = &StatusError{400, "invalid Transfer-Encoding"}
-	// ErrUnsupportedCoding means a transfer coding other than chunked,
-	// which RFC 9112 §6.1 says to answer with 501.
-	ErrUnsupportedCoding = &StatusError{501, "unsupported transfer coding"}
-	// ErrChunk means a chunked body that breaks the syntax of RFC 9112
-	// §7.1: a chunk size that is not hexadecimal, junk after it, or chunk
-	// data not followed by CRLF.
-	ErrChunk = &StatusError{400, "malformed chunked body"}
-	// ErrBodyTooLarge means a body larger than MaxBodyBytes.
-	ErrBodyTooLarge = &StatusError{413, "request body too large"}
-)
 
 // Field is one header field line: a name and its value, without the
 // optional whitespace around the value (RFC 9112 §5.1).
@@ -175,21 +91,6 @@ type Request struct {
 	chunked       bool  // the body uses the chunked transfer coding
 }
 
-// ReadRequest reads one whole request from br: ReadRequestHead and then
-// ReadBody. It returns io.EOF if br ends before the request's first byte,
-// io.ErrUnexpectedEOF if it ends in the middle, and a wrapped *StatusError
-// if the request is invalid.
-func ReadRequest(br *bufio.Reader) (*Request, error) {
-	req, err := ReadRequestHead(br)
-	if err != nil {
-		return nil, err
-	}
-	if err := req.ReadBody(br); err != nil {
-		return nil, err
-	}
-	return req, nil
-}
-
 // ReadRequestHead reads the request line and the header fields up to the
 // empty line that ends them, and checks the framing of the body (Host,
 // Content-Length, Transfer-Encoding) without reading it. It is separate from
@@ -221,22 +122,9 @@ func ReadRequestHead(br *bufio.Reader) (*Request, error) {
 		return nil, fmt.Errorf("parse request line: %w", err)
 	}
 
-	for {
-		l, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrControlChar)
-		if err != nil {
-			return nil, fmt.Errorf("read header: %w", unexpected(err))
-		}
-		budget -= n
-		if l == "" {
-			break // the empty line: the header section is complete
-		}
-		f, err := parseFieldLine(l)
-		if err != nil {
-			return nil, fmt.Errorf("parse header: %w", err)
-		}
-		req.Header = append(req.Header, f)
+	if req.Header, err = readFields(br, budget); err != nil {
+		return nil, fmt.Errorf("read header: %w", err)
 	}
-
 	if err := req.checkHost(); err != nil {
 		return nil, fmt.Errorf("check Host: %w", err)
 	}
@@ -279,51 +167,6 @@ func (r *Request) KeepAlive() bool {
 		return hasToken(conn, "keep-alive")
 	}
 	return true
-}
-
-// ExpectsContinue reports whether the client waits for "100 Continue"
-// before it sends the body (RFC 9110 §10.1.1). Only an HTTP/1.1 request
-// with a body can; RFC 9110 tells a server to ignore the expectation in an
-// HTTP/1.0 request. Other expectations are ignored rather than answered
-// with 417, which RFC 9110 allows but does not require.
-func (r *Request) ExpectsContinue() bool {
-	if r.Version != "HTTP/1.1" || (!r.chunked && r.contentLength == 0) {
-		return false
-	}
-	return hasToken(r.Header.Values("Expect"), "100-continue")
-}
-
-// Write writes r in wire form, the body framed by Content-Length. It drops
-// any Content-Length and Transfer-Encoding fields, because Body holds the
-// content already decoded and those fields described the old framing. The
-// fuzz test uses it to check that what the parser accepts, re-serialised,
-// parses back to the same request.
-func (r *Request) Write(w io.Writer) error {
-	var b []byte
-	b = append(b, r.Method...)
-	b = append(b, ' ')
-	b = append(b, r.Target...)
-	b = append(b, ' ')
-	b = append(b, r.Version...)
-	b = append(b, "\r\n"...)
-	for _, f := range r.Header {
-		if strings.EqualFold(f.Name, "Content-Length") || strings.EqualFold(f.Name, "Transfer-Encoding") {
-			continue
-		}
-		b = append(b, f.Name...)
-		b = append(b, ": "...)
-		b = append(b, f.Value...)
-		b = append(b, "\r\n"...)
-	}
-	if len(r.Body) > 0 {
-		b = append(b, "Content-Length: "...)
-		b = strconv.AppendInt(b, int64(len(r.Body)), 10)
-		b = append(b, "\r\n"...)
-	}
-	b = append(b, "\r\n"...)
-	b = append(b, r.Body...)
-	_, err := w.Write(b)
-	return err
 }
 
 // readLine reads one line and returns it without its CRLF, with the number
@@ -425,6 +268,30 @@ func checkVersion(v string) error {
 	return nil
 }
 
+// readFields reads field lines up to the empty line that ends them, from a
+// budget of that many bytes: the header section after the request line,
+// and the trailer section after the last chunk of a chunked body, which
+// has the same syntax (RFC 9112 §5, §7.1.2). A section that outgrows its
+// budget is ErrHeaderTooLarge.
+func readFields(br *bufio.Reader, budget int) (Header, error) {
+	var h Header
+	for {
+		line, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrControlChar)
+		if err != nil {
+			return nil, unexpected(err)
+		}
+		budget -= n
+		if line == "" {
+			return h, nil // the empty line: the section is complete
+		}
+		f, err := parseFieldLine(line)
+		if err != nil {
+			return nil, err
+		}
+		h = append(h, f)
+	}
+}
+
 // parseFieldLine parses "field-name ":" OWS field-value OWS" (RFC 9112 §5).
 // The value may hold any byte readLine let through: visible ASCII, SP, HTAB
 // and obs-text, the bytes from 0x80 up that RFC 9110 §5.5 still allows.
@@ -445,60 +312,29 @@ func parseFieldLine(line string) (Field, error) {
 	return Field{Name: name, Value: strings.Trim(value, " \t")}, nil
 }
 
-// checkHost enforces RFC 9112 §3.2: exactly one Host in an HTTP/1.1
-// request, at most one in HTTP/1.0, and a value a host could have.
-func (r *Request) checkHost() error {
-	hosts := r.Header.Values("Host")
-	switch {
-	case len(hosts) > 1:
-		return ErrMultipleHost
-	case len(hosts) == 0 && r.Version == "HTTP/1.1":
-		return ErrMissingHost
-	case len(hosts) == 1 && !validHost(hosts[0]):
-		return ErrInvalidHost
-	}
-	return nil
-}
-
 // parseFraming decides how the body is delimited (RFC 9112 §6.3):
-// Transfer-Encoding: chunked, or Content-Length bytes, or no body at all. A
-// request never reads to the end of the connection, since the client still
-// needs the connection to read the answer.
+// Transfer-Encoding: chunked (see chunked.go), or Content-Length bytes, or
+// no body at all. A request never reads to the end of the connection, since
+// the client still needs the connection to read the answer.
 func (r *Request) parseFraming() error {
 	te := r.Header.Values("Transfer-Encoding")
 	cl := r.Header.Values("Content-Length")
-	if len(te) > 0 {
-		if len(cl) > 0 {
-			return ErrLengthAndEncoding
-		}
-		if r.Version == "HTTP/1.0" {
-			return ErrTransferEncoding // RFC 9112 §6.1: faulty framing in HTTP/1.0
-		}
-		codings := splitList(te)
-		if len(codings) == 0 {
-			return ErrTransferEncoding
-		}
-		for _, c := range codings {
-			if !strings.EqualFold(c, "chunked") {
-				return ErrUnsupportedCoding
-			}
-		}
-		if len(codings) > 1 {
-			return ErrTransferEncoding // chunked applied more than once
-		}
-		r.chunked = true
-		return nil
+	switch {
+	case len(te) > 0 && len(cl) > 0:
+		return ErrLengthAndEncoding
+	case len(te) > 0:
+		return r.parseTransferEncoding(te)
+	case len(cl) == 0:
+		return nil // no body
 	}
-	if len(cl) > 0 {
-		n, err := parseContentLength(cl)
-		if err != nil {
-			return err
-		}
-		if n > MaxBodyBytes {
-			return ErrBodyTooLarge // refused before a byte of it is read
-		}
-		r.contentLength = n
+	n, err := parseContentLength(cl)
+	if err != nil {
+		return err
 	}
+	if n > MaxBodyBytes {
+		return ErrBodyTooLarge // refused before a byte of it is read
+	}
+	r.contentLength = n
 	return nil
 }
 
@@ -538,94 +374,6 @@ func readFixed(br *bufio.Reader, n int64) ([]byte, error) {
 		return nil, unexpected(err)
 	}
 	return buf.Bytes(), nil
-}
-
-// readChunked reads a chunked body (RFC 9112 §7.1): chunks of a
-// hexadecimal size line followed by that many bytes and CRLF, up to a chunk
-// of size 0, then a trailer section ended by an empty line. Chunk
-// extensions are ignored and trailer fields are read and discarded, which
-// RFC 9112 §7.1.1 and §7.1.2 allow.
-func readChunked(br *bufio.Reader) ([]byte, error) {
-	var buf bytes.Buffer
-	var lineBytes int64 // the size lines read so far, counted as body
-	for {
-		line, n, err := readLine(br, maxChunkLineBytes, ErrChunk, ErrChunk)
-		if err != nil {
-			return nil, unexpected(err)
-		}
-		lineBytes += int64(n)
-		size, err := parseChunkSize(line)
-		if err != nil {
-			return nil, err
-		}
-		if size == 0 {
-			break // the last chunk
-		}
-		if size > MaxBodyBytes-lineBytes-int64(buf.Len()) {
-			return nil, ErrBodyTooLarge // checked before the chunk is read
-		}
-		if _, err := io.CopyN(&buf, br, size); err != nil {
-			return nil, unexpected(err)
-		}
-		if err := readCRLF(br); err != nil {
-			return nil, err
-		}
-	}
-
-	budget := MaxHeaderBytes
-	for {
-		line, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrControlChar)
-		if err != nil {
-			return nil, fmt.Errorf("trailer: %w", unexpected(err))
-		}
-		budget -= n
-		if line == "" {
-			break
-		}
-		if _, err := parseFieldLine(line); err != nil {
-			return nil, fmt.Errorf("trailer: %w", err)
-		}
-	}
-	if buf.Len() == 0 {
-		return nil, nil
-	}
-	return buf.Bytes(), nil
-}
-
-// parseChunkSize parses "chunk-size [ chunk-ext ]", where chunk-size is
-// 1*HEXDIG and an extension starts with optional whitespace and ";"
-// (RFC 9112 §7.1.1). A size too large for int64 is certainly over
-// MaxBodyBytes, so it is reported as ErrBodyTooLarge.
-func parseChunkSize(line string) (int64, error) {
-	i := 0
-	for i < len(line) && isHex(line[i]) {
-		i++
-	}
-	if i == 0 {
-		return 0, ErrChunk
-	}
-	if ext := strings.TrimLeft(line[i:], " \t"); ext != "" && ext[0] != ';' {
-		return 0, ErrChunk
-	}
-	size, err := strconv.ParseInt(line[:i], 16, 64)
-	if err != nil {
-		return 0, ErrBodyTooLarge
-	}
-	return size, nil
-}
-
-// readCRLF consumes the CRLF that ends a chunk's data.
-func readCRLF(br *bufio.Reader) error {
-	for _, want := range []byte("\r\n") {
-		c, err := br.ReadByte()
-		if err != nil {
-			return unexpected(err)
-		}
-		if c != want {
-			return ErrChunk
-		}
-	}
-	return nil
 }
 
 // splitList splits comma-separated list values (RFC 9110 §5.6.1) into
@@ -670,26 +418,8 @@ func isToken(s string) bool {
 	return true
 }
 
-// validHost reports whether s uses only characters a Host value can hold:
-// uri-host [ ":" port ] (RFC 9110 §7.2), where the host is a name, an IPv4
-// address or a bracketed IP literal (RFC 3986 §3.2.2). It checks the
-// character set, not the full grammar. An empty value is valid.
-func validHost(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !isAlnum(c) && !strings.ContainsRune("-._~!$&'()*+,;=:%[]", rune(c)) {
-			return false
-		}
-	}
-	return true
-}
-
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func isAlnum(c byte) bool {
 	return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
-}
-
-func isHex(c byte) bool {
-	return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

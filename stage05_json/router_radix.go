@@ -18,7 +18,8 @@ import (
 	"unicode/utf8"
 )
 
-// tree is the radix-tree router. Its zero value is not ready; use newTree.
+// tree is the radix-tree router. Its zero value is an empty tree, ready
+// for add.
 type tree struct {
 	root node
 }
@@ -68,12 +69,9 @@ type node struct {
 // no match: a conflict is only possible at an existing wildcard, and once
 // add has created a node, every node after it is new too.
 func (t *tree) add(method, pattern string, h Handler) error {
-	if err := checkMethod(method); err != nil {
-		return fmt.Errorf("add %s %s: %w", method, pattern, err)
-	}
-	segs, err := parsePattern(pattern)
+	segs, err := parseRoute(method, pattern)
 	if err != nil {
-		return fmt.Errorf("add %s %s: %w", method, pattern, err)
+		return err
 	}
 	n, static := &t.root, ""
 	for _, s := range segs {
@@ -100,7 +98,6 @@ func (t *tree) add(method, pattern string, h Handler) error {
 // insertStatic merges the static bytes s below n and returns the node
 // where they end, splitting an edge that shares only part of s.
 func (n *node) insertStatic(s string) *node {
-walk:
 	for s != "" {
 		i := strings.IndexByte(n.indices, s[0])
 		if i < 0 {
@@ -117,7 +114,6 @@ walk:
 			c.split(k)
 		}
 		n, s = c, s[k:]
-		continue walk
 	}
 	return n
 }

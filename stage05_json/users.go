@@ -141,13 +141,13 @@ func (s *userStore) create(req *Request) *Response {
 
 // get answers GET /users/:id.
 func (s *userStore) get(req *Request) (int, any) {
-	id, ok := userID(req)
-	if !ok {
-		return errorJSON(404, "user %q not found", req.Params.Get("id"))
+	id, apiErr := userID(req)
+	if apiErr != nil {
+		return apiErr.Status, apiErr
 	}
 	u, ok := s.Get(id)
 	if !ok {
-		return errorJSON(404, "user %d not found", id)
+		return userNotFound(id)
 	}
 	return 200, u
 }
@@ -155,9 +155,9 @@ func (s *userStore) get(req *Request) (int, any) {
 // update answers PUT /users/:id. It renames, and never creates: a PUT to
 // an id that does not exist is 404, since ids are the server's to choose.
 func (s *userStore) update(req *Request) (int, any) {
-	id, ok := userID(req)
-	if !ok {
-		return errorJSON(404, "user %q not found", req.Params.Get("id"))
+	id, apiErr := userID(req)
+	if apiErr != nil {
+		return apiErr.Status, apiErr
 	}
 	in, err := decodeUser(req)
 	if err != nil {
@@ -165,19 +165,19 @@ func (s *userStore) update(req *Request) (int, any) {
 	}
 	u, ok := s.Update(id, in.Name)
 	if !ok {
-		return errorJSON(404, "user %d not found", id)
+		return userNotFound(id)
 	}
 	return 200, u
 }
 
 // remove answers DELETE /users/:id with 204 No Content: nil means no body.
 func (s *userStore) remove(req *Request) (int, any) {
-	id, ok := userID(req)
-	if !ok {
-		return errorJSON(404, "user %q not found", req.Params.Get("id"))
+	id, apiErr := userID(req)
+	if apiErr != nil {
+		return apiErr.Status, apiErr
 	}
 	if !s.Delete(id) {
-		return errorJSON(404, "user %d not found", id)
+		return userNotFound(id)
 	}
 	return 204, nil
 }
@@ -200,15 +200,24 @@ func decodeUser(req *Request) (userInput, *APIError) {
 	return in, nil
 }
 
-// userID returns the :id parameter as an id. Only the canonical decimal
-// form is one: "abc", "0", "-1", "+7" and "007" name no user, so they
-// answer 404 like an id that does not exist, rather than 400. A URL is
-// only a name; /users/abc is a name nobody gave out, not a malformed
-// request, and "007" must not be a second name of user 7.
-func userID(req *Request) (int, bool) {
+// userID returns the :id parameter as an id, or the 404 that answers a
+// path naming no user. Only the canonical decimal form is an id: "abc",
+// "0", "-1", "+7" and "007" name no user, so they answer 404 like an id
+// that does not exist, rather than 400. A URL is only a name; /users/abc
+// is a name nobody gave out, not a malformed request, and "007" must not
+// be a second name of user 7.
+func userID(req *Request) (int, *APIError) {
 	s := req.Params.Get("id")
 	id, err := strconv.Atoi(s)
-	return id, err == nil && id > 0 && strconv.Itoa(id) == s
+	if err != nil || id <= 0 || strconv.Itoa(id) != s {
+		return 0, &APIError{404, fmt.Sprintf("user %q not found", s)}
+	}
+	return id, nil
+}
+
+// userNotFound answers for an id that no user has, or has no longer.
+func userNotFound(id int) (int, any) {
+	return errorJSON(404, "user %d not found", id)
 }
 
 // queryInt returns the query parameter name as an integer from lo to hi,

@@ -22,7 +22,8 @@ const continueResponse = "HTTP/1.1 100 Continue\r\n\r\n"
 // the local variables of a goroutine blocked in Read; here no goroutine
 // waits for it, so everything it must remember from one event to the next
 // is in this struct: the bytes not yet parsed, the bytes not yet sent, how
-// far the current request has been parsed, and its deadline.
+// far the current request has been parsed, its deadline, and where it is
+// in its life.
 type conn struct {
 	loop *loop
 	fd   int
@@ -35,16 +36,35 @@ type conn struct {
 	deadline time.Time // when the loop's sweep closes the connection
 	waiting  string    // what it waits for until then, for the log
 
-	requests  int   // requests answered, for the log
-	why       error // why it is closing, when not a normal end, for the log
-	writing   bool  // write readiness is watched, because out is not empty
-	closing   bool  // close once out is written: no more requests are read
-	lingering bool  // the write side is shut; input is read and dropped
-	stalled   bool  // reading stopped for back-pressure; resume once out is written
-	queued    bool  // on the loop's ready list
-	eof       bool  // the poller reported the client's end of input
-	closed    bool
+	requests int // requests answered, for the log
+	// closeReason is what the log says when the connection closes, when
+	// that is not a normal end: a refused request, say.
+	closeReason error
+
+	state   connState // where it is in its life
+	stalled bool      // reading stopped for back-pressure; resume once out is written
+	queued  bool      // on the loop's ready list
+	eof     bool      // the poller reported the client's end of input
 }
+
+// connState is where a connection is in its life. It only moves forward,
+// from connOpen towards connClosed, though it may skip a step.
+type connState uint8
+
+const (
+	// connOpen reads requests and answers them. Write readiness is
+	// watched whenever out is not empty.
+	connOpen connState = iota
+	// connClosing reads no more requests, and lingers once the answers
+	// already in out are written.
+	connClosing
+	// connLingering has its write side shut; it reads and drops what the
+	// client still sends, until the client closes or lingerTimeout
+	// passes (see linger).
+	connLingering
+	// connClosed has its socket closed, and the loop has forgotten it.
+	connClosed
+)
 
 // received handles bytes the loop has just read for this connection: it
 // answers every whole request they complete, and keeps the rest.
@@ -75,10 +95,10 @@ func (c *conn) received(data []byte) {
 // ReadRequestHead, ReadBody and the handler on a blocking connection.
 //
 // It also stops while more than maxPendingOutput bytes of answers wait for
-// the client; writable calls it again once they are written.
+// the client; flush calls it again once they are written.
 func (c *conn) serve() {
 	answered := false
-	for len(c.in) > 0 && !c.closing && len(c.out) < maxPendingOutput {
+	for len(c.in) > 0 && c.state == connOpen && len(c.out) < maxPendingOutput {
 		headBefore := c.pending.headDone()
 		req, n, err := c.pending.next(c.in, c.loop.input)
 		if err != nil {
@@ -93,7 +113,7 @@ func (c *conn) serve() {
 		}
 		c.in = c.in[n:]
 		c.answer(req)
-		if c.closed {
+		if c.state == connClosed {
 			return
 		}
 		answered = true
@@ -101,7 +121,7 @@ func (c *conn) serve() {
 	if len(c.in) == 0 {
 		c.in = nil // free the buffer between requests
 	}
-	if answered && !c.closing && len(c.out) == 0 {
+	if answered && c.state == connOpen && len(c.out) == 0 {
 		c.rearm()
 	}
 }
@@ -157,21 +177,21 @@ func (c *conn) refuse(err error) {
 		c.loop.closeConn(c, err)
 		return
 	}
-	c.in, c.pending = nil, pendingRequest{}
+	c.dropInput()
 	resp := statusErrorJSON(se)
 	resp.Close = true
 	if werr := resp.Write(c); werr != nil {
 		c.loop.closeConn(c, fmt.Errorf("%w; answering %d: %v", err, se.Status, werr))
 		return
 	}
-	c.why = fmt.Errorf("%w -> %d", err, se.Status)
+	c.closeReason = fmt.Errorf("%w -> %d", err, se.Status)
 	c.closeWhenWritten()
 }
 
 // closeWhenWritten stops reading requests, and closes the connection once
 // the answers already queued are written.
 func (c *conn) closeWhenWritten() {
-	c.closing = true
+	c.state = connClosing
 	if len(c.out) == 0 {
 		c.loop.linger(c)
 	}
@@ -182,15 +202,21 @@ func (c *conn) closeWhenWritten() {
 // Answers still queued are written before the connection closes, since the
 // client may have shut only its sending side.
 func (c *conn) peerClosed() {
-	if len(c.in) > 0 && !c.lingering {
-		c.why = errors.New("client closed in the middle of a request")
+	if len(c.in) > 0 && c.state == connOpen {
+		c.closeReason = errors.New("client closed in the middle of a request")
 	}
-	c.in, c.pending = nil, pendingRequest{}
-	if len(c.out) > 0 && !c.lingering {
-		c.closing = true
+	c.dropInput()
+	if len(c.out) > 0 && c.state == connOpen {
+		c.state = connClosing
 		return
 	}
 	c.loop.closeConn(c, nil)
+}
+
+// dropInput forgets the bytes received and not answered, and how far the
+// request at their front was parsed: no request will be read from them.
+func (c *conn) dropInput() {
+	c.in, c.pending = nil, pendingRequest{}
 }
 
 // Write queues p for the client. Responses are written here
@@ -201,24 +227,22 @@ func (c *conn) peerClosed() {
 // connection is broken.
 func (c *conn) Write(p []byte) (int, error) {
 	n := len(p)
-	if len(c.out) == 0 {
-		w, err := writeSome(c.fd, p)
-		if err != nil {
-			return 0, err
-		}
-		p = p[w:]
-	}
-	if len(p) == 0 {
+	if len(c.out) > 0 {
+		c.out = append(c.out, p...) // write readiness is watched already
 		return n, nil
 	}
-	c.out = append(c.out, p...)
-	if !c.writing {
-		if err := c.loop.poller.setWrite(c.fd, true); err != nil {
-			return 0, err
-		}
-		c.writing = true
-		c.setDeadline(c.loop.cfg.idleTimeout, "writing an answer")
+	w, err := writeSome(c.fd, p)
+	if err != nil {
+		return 0, err
 	}
+	if w == n {
+		return n, nil
+	}
+	c.out = append(c.out, p[w:]...)
+	if err := c.loop.poller.setWrite(c.fd, true); err != nil {
+		return 0, err
+	}
+	c.setDeadline(c.loop.cfg.idleTimeout, "writing an answer")
 	return n, nil
 }
 

@@ -220,26 +220,22 @@ func hasControl(line []byte) bool {
 type bufferedInput struct {
 	src bytes.Reader
 	br  *bufio.Reader
-	// offered counts the bytes handed to the parser, attempt after
-	// attempt: the work incremental parsing costs, which tests bound.
-	offered int
 }
 
 func newBufferedInput() *bufferedInput {
 	return &bufferedInput{br: bufio.NewReaderSize(nil, 4096)}
 }
 
-// reset points the reader at b, from its start.
-func (b *bufferedInput) reset(in []byte) *bufio.Reader {
-	b.src.Reset(in)
-	b.br.Reset(&b.src)
-	b.offered += len(in)
-	return b.br
+// reset points the reader at in, from its start.
+func (bi *bufferedInput) reset(in []byte) *bufio.Reader {
+	bi.src.Reset(in)
+	bi.br.Reset(&bi.src)
+	return bi.br
 }
 
-// consumed returns how many bytes of b the parser has taken since reset:
-// what it read from the bytes.Reader, minus what it holds unread in its
-// buffer.
-func (b *bufferedInput) consumed() int {
-	return int(b.src.Size()) - b.src.Len() - b.br.Buffered()
+// consumed returns how many bytes of the in of the last reset the parser
+// has taken since: what it read from the bytes.Reader, minus what it holds
+// unread in its buffer.
+func (bi *bufferedInput) consumed() int {
+	return int(bi.src.Size()) - bi.src.Len() - bi.br.Buffered()
 }

@@ -160,10 +160,10 @@ func (l *loop) handle(ev event) {
 		c.eof = true
 	}
 	if ev.writable {
-		l.writable(c)
+		l.flush(c)
 	}
-	if ev.readable && !c.closed {
-		l.readable(c)
+	if ev.readable && c.state != connClosed {
+		l.read(c)
 	}
 }
 
@@ -217,7 +217,7 @@ func (l *loop) accept() {
 // refused connections count as open for up to lingerTimeout.
 func (l *loop) turnAway(c *conn) {
 	l.logf("%s refused: %d connections open", c.peer, l.cfg.maxConns)
-	c.why = errTooManyConns
+	c.closeReason = errTooManyConns
 	if _, err := io.WriteString(c, tooManyConns); err != nil {
 		l.closeConn(c, err)
 		return
@@ -225,7 +225,7 @@ func (l *loop) turnAway(c *conn) {
 	c.closeWhenWritten()
 }
 
-// readable reads what a connection's client sent, and hands it to the
+// read reads what a connection's client sent, and hands it to the
 // connection to answer. It reads until EAGAIN, or until a read that did not
 // fill the buffer: TCP's read takes everything the socket holds, so a short
 // read has emptied it, and bytes that arrive later bring a new edge. That
@@ -233,13 +233,13 @@ func (l *loop) turnAway(c *conn) {
 // for a client that waits for each answer (nginx does the same). The end of
 // input is the exception: if the peer shut its side before this read, its
 // edge has already come (c.eof), so we read on until the read returns 0.
-func (l *loop) readable(c *conn) {
+func (l *loop) read(c *conn) {
 	for i := 0; i < maxReadsPerEvent; i++ {
-		if c.closing && !c.lingering {
+		if c.state == connClosing {
 			return // no more requests; linger reads the rest once the output is out
 		}
 		if len(c.out) >= maxPendingOutput {
-			c.stalled = true // back-pressure: writable resumes reading once the client has read
+			c.stalled = true // back-pressure: flush resumes reading once the client has read
 			return
 		}
 		n, err := unix.Read(c.fd, l.buf)
@@ -254,11 +254,11 @@ func (l *loop) readable(c *conn) {
 		case n == 0:
 			c.peerClosed()
 			return
-		case c.lingering:
+		case c.state == connLingering:
 			continue // dropped
 		}
 		c.received(l.buf[:n])
-		if c.closed {
+		if c.state == connClosed {
 			return
 		}
 		if n < len(l.buf) && !c.eof {
@@ -268,10 +268,10 @@ func (l *loop) readable(c *conn) {
 	l.requeue(c) // more may be waiting: come back after the others
 }
 
-// writable writes a connection's pending output, until EAGAIN or until it
-// is all written. Write interest is on only while output is pending, so an
+// flush writes a connection's pending output, until EAGAIN or until it is
+// all written. Write interest is on only while output is pending, so an
 // idle connection never wakes the loop.
-func (l *loop) writable(c *conn) {
+func (l *loop) flush(c *conn) {
 	if len(c.out) == 0 {
 		return
 	}
@@ -293,14 +293,13 @@ func (l *loop) writable(c *conn) {
 		l.closeConn(c, err)
 		return
 	}
-	c.writing = false
-	if c.closing {
+	if c.state == connClosing {
 		l.linger(c)
 		return
 	}
 	c.rearm()
 	c.serve() // requests that waited while the answers before them were written
-	if c.stalled && !c.closed && len(c.out) < maxPendingOutput {
+	if c.stalled && c.state != connClosed && len(c.out) < maxPendingOutput {
 		c.stalled = false
 		l.requeue(c)
 	}
@@ -322,8 +321,8 @@ func (l *loop) serveReady() {
 	l.ready = nil
 	for _, c := range ready {
 		c.queued = false
-		if !c.closed {
-			l.readable(c)
+		if c.state != connClosed {
+			l.read(c)
 		}
 	}
 }
@@ -338,10 +337,10 @@ func (l *loop) linger(c *conn) {
 		l.closeConn(c, nil) // already gone
 		return
 	}
-	c.lingering = true
-	c.in, c.pending = nil, pendingRequest{}
+	c.state = connLingering
+	c.dropInput()
 	c.setDeadline(lingerTimeout, "lingering")
-	l.readable(c) // what arrived before now will bring no new edge
+	l.read(c) // what arrived before now will bring no new edge
 }
 
 // sweep closes the connections whose deadline has passed. It runs every
@@ -352,7 +351,7 @@ func (l *loop) sweep() {
 	for _, c := range l.conns {
 		if !l.now.Before(c.deadline) {
 			var err error
-			if !c.lingering {
+			if c.state != connLingering {
 				err = fmt.Errorf("timed out %s", c.waiting)
 			}
 			l.closeConn(c, err)
@@ -374,9 +373,9 @@ func (l *loop) drain() {
 	l.lfd = -1
 	for _, c := range l.conns {
 		switch {
-		case c.lingering:
+		case c.state == connLingering:
 		case len(c.out) > 0:
-			c.closing = true
+			c.state = connClosing
 		default:
 			l.closeConn(c, nil) // idle, or in the middle of a request that gets no answer
 		}
@@ -386,16 +385,17 @@ func (l *loop) drain() {
 // closeConn closes a connection and forgets it. err says why, when the
 // reason is not a normal end; it is logged with the requests answered.
 func (l *loop) closeConn(c *conn, err error) {
-	if c.closed {
+	if c.state == connClosed {
 		return
 	}
-	c.closed = true
+	c.state = connClosed
 	unix.Close(c.fd) // also removes it from the poller
 	delete(l.conns, c.fd)
 	l.srv.conns.Add(-1)
-	c.in, c.out, c.pending = nil, nil, pendingRequest{}
+	c.dropInput()
+	c.out = nil
 	if err == nil {
-		err = c.why
+		err = c.closeReason
 	}
 	if err != nil {
 		l.logf("%s: %v after %d requests", c.peer, err, c.requests)

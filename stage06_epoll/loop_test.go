@@ -92,20 +92,34 @@ func TestManyConnections(t *testing.T) {
 }
 
 func TestSlowClientDoesNotDelayOthers(t *testing.T) {
-	addr := startServer(t, config{idleTimeout: testDeadline, headerTimeout: testDeadline, loops: 1})
+	srv := startServerGet(t, config{idleTimeout: testDeadline, headerTimeout: testDeadline, loops: 1})
+	addr := srv.addr.String()
 	slow := dial(t, addr)
 	req := "GET /echo/slow HTTP/1.1\r\nHost: x\r\nUser-Agent: dribbler\r\n\r\n"
-	dribbled := make(chan struct{})
+	started, dribbled := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(dribbled)
 		for i := 0; i < len(req); i++ {
 			if _, err := io.WriteString(slow.conn, req[i:i+1]); err != nil {
 				return
 			}
+			if i == 4 {
+				close(started)
+			}
 			time.Sleep(20 * time.Millisecond)
 		}
 	}()
-	time.Sleep(100 * time.Millisecond)
+	// The slow request is under way: its first bytes are sent, and the
+	// server holds its connection.
+	select {
+	case <-started:
+	case <-dribbled:
+		t.Fatal("the slow client could not send")
+	case <-time.After(testDeadline):
+		t.Fatal("the slow client never started sending")
+	}
+	require.Eventually(t, func() bool { return srv.conns.Load() == 1 }, testDeadline, time.Millisecond,
+		"the server never accepted the slow connection")
 
 	start := time.Now()
 	fast := dial(t, addr)
@@ -137,7 +151,9 @@ func TestLargeAnswerToSlowReader(t *testing.T) {
 	// Two large answers and a small one, pipelined: they must come back
 	// whole and in order.
 	c.send(fmt.Sprintf("GET /files/big%d HTTP/1.1\r\nHost: x\r\n\r\nGET /files/big%d HTTP/1.1\r\nHost: x\r\n\r\nGET /echo/after HTTP/1.1\r\nHost: x\r\n\r\n", size, size+1))
-	time.Sleep(300 * time.Millisecond) // the server fills the socket and waits for room
+	// Once the answer starts, the server has filled the socket, which holds
+	// far less than 6 MiB, and waits for room.
+	answers := answerStarted(t, c)
 
 	// Meanwhile the loop serves others.
 	other := dial(t, addr)
@@ -147,7 +163,7 @@ func TestLargeAnswerToSlowReader(t *testing.T) {
 	assert.Equal(t, "other", body)
 	assert.Less(t, time.Since(start), 200*time.Millisecond)
 
-	slowReader := bufio.NewReaderSize(&slowConn{c.conn}, 64<<10)
+	slowReader := bufio.NewReaderSize(answers, 64<<10)
 	for _, n := range []int{size, size + 1} {
 		resp, err := http.ReadResponse(slowReader, nil)
 		require.NoError(t, err)
@@ -159,6 +175,19 @@ func TestLargeAnswerToSlowReader(t *testing.T) {
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
 	assert.Equal(t, "after", string(b))
+}
+
+// answerStarted waits, within c's deadline, until the first bytes of an
+// answer reach c, and returns a slow reader of the answers: the bytes
+// already here, then the rest of the connection through slowConn. It
+// fails the test if no answer begins.
+func answerStarted(t *testing.T, c *client) io.Reader {
+	t.Helper()
+	_, err := c.br.Peek(1)
+	require.NoError(t, err, "no answer began")
+	here, err := c.br.Peek(c.br.Buffered())
+	require.NoError(t, err)
+	return io.MultiReader(bytes.NewReader(bytes.Clone(here)), &slowConn{c.conn})
 }
 
 // slowConn reads at most 64 KiB at a time, with a pause before each read.
@@ -249,7 +278,7 @@ func TestExpectContinueNotWhenBodyIsHere(t *testing.T) {
 	c := dial(t, startServer(t, testConfig))
 	c.send("POST /echo/x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody")
 	resp, _ := c.response()
-	assert.NotEqual(t, 100, resp.StatusCode, "the final answer comes first")
+	assert.Equal(t, 405, resp.StatusCode, "the final answer, GET only, comes first")
 	c.closed()
 }
 
@@ -271,7 +300,7 @@ func TestShutdownFinishesAnswers(t *testing.T) {
 	require.NoError(t, busy.conn.(*net.TCPConn).SetReadBuffer(16<<10))
 	const size = 8 << 20
 	busy.send(fmt.Sprintf("GET /files/big%d HTTP/1.1\r\nHost: x\r\n\r\n", size))
-	time.Sleep(200 * time.Millisecond) // the answer is in flight
+	answer := answerStarted(t, busy) // in flight: 8 MiB does not fit in the socket
 
 	cancel()
 	idle.closed()
@@ -288,7 +317,7 @@ func TestShutdownFinishesAnswers(t *testing.T) {
 	default:
 	}
 
-	resp, err := http.ReadResponse(bufio.NewReader(&slowConn{busy.conn}), nil)
+	resp, err := http.ReadResponse(bufio.NewReader(answer), nil)
 	require.NoError(t, err)
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
@@ -359,7 +388,6 @@ func TestConnBuffers(t *testing.T) {
 	big := fmt.Sprintf("GET /files/big%d HTTP/1.1\r\nHost: x\r\n\r\n", size)
 	c.received([]byte("st: x\r\n\r\n" + big + big + big + big + "GET /echo/z HTTP/1.1\r\nHost: x\r\n\r\n"))
 	assert.Equal(t, 2, c.requests, "back-pressure: no answer is queued behind a large pending one")
-	assert.True(t, c.writing)
 	assert.Greater(t, len(c.out), maxPendingOutput)
 	assert.Equal(t, 3*len(big)+len("GET /echo/z HTTP/1.1\r\nHost: x\r\n\r\n"), len(c.in))
 	assert.Equal(t, "writing an answer", c.waiting)
@@ -368,14 +396,14 @@ func TestConnBuffers(t *testing.T) {
 	// to the next request once an answer is out.
 	var got bytes.Buffer
 	buf := make([]byte, 64<<10)
-	for i := 0; i < 10000 && (c.writing || len(c.in) > 0); i++ {
+	for i := 0; i < 10000 && (len(c.out) > 0 || len(c.in) > 0); i++ {
 		m, err := unix.Read(peer, buf)
 		if err == nil {
 			got.Write(buf[:m])
 		}
-		l.writable(c)
+		l.flush(c)
 	}
-	require.False(t, c.writing, "all written")
+	require.Empty(t, c.out, "all written")
 	for {
 		m, err := unix.Read(peer, buf)
 		if err != nil || m == 0 {
@@ -418,7 +446,7 @@ func TestConnReadBurstCap(t *testing.T) {
 		_, err := unix.Write(peer, req)
 		require.NoError(t, err)
 	}
-	l.readable(c)
+	l.read(c)
 	assert.True(t, c.queued, "cut off and queued")
 	assert.Len(t, l.ready, 1)
 	l.serveReady()

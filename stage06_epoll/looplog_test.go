@@ -49,6 +49,14 @@ func TestLoopLog(t *testing.T) {
 	var sink logSink
 	cfg := testConfig
 	cfg.log = &sink
+	// Handlers that take a known time: the time each line reports must
+	// include it.
+	const took = 2 * time.Millisecond
+	handler := cfg.handler
+	cfg.handler = func(req *Request) *Response {
+		time.Sleep(took)
+		return handler(req)
+	}
 	c := dial(t, startServer(t, cfg))
 	peer := c.conn.LocalAddr().String()
 
@@ -82,7 +90,7 @@ func TestLoopLog(t *testing.T) {
 		assert.Contains(t, line, want)
 		d, err := time.ParseDuration(line[strings.LastIndex(line, " ")+1:])
 		if assert.NoError(t, err, line) {
-			assert.GreaterOrEqual(t, d, time.Duration(0))
+			assert.GreaterOrEqual(t, d, took, "%s: the time the handlers took", line)
 		}
 	}
 	assert.True(t, strings.HasSuffix(lines[6], " "+peer+" closed after 5 requests"), lines[6])

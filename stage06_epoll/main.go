@@ -30,8 +30,9 @@
 // poller_epoll.go and poller_kqueue.go implement it, socket.go opens the
 // sockets, loop.go runs the loop, conn.go serves one connection,
 // incremental.go runs the parser over buffered bytes, and looplog.go
-// keeps each loop's log, which replaces the access-log middleware.
-// request.go, response.go and handlers.go are those of the previous stage.
+// keeps each loop's log, which replaces the access-log middleware. The
+// parser (request.go, chunked.go, host_expect.go, errors.go), response.go,
+// the router and the handlers are those of the previous stage.
 package main
 
 import (

@@ -61,12 +61,9 @@ var _ matcher = (*regexRouter)(nil)
 // add registers h for method and pattern. It checks everything before it
 // changes anything, so a failing add leaves the router as it was.
 func (r *regexRouter) add(method, pattern string, h Handler) error {
-	if err := checkMethod(method); err != nil {
-		return fmt.Errorf("add %s %s: %w", method, pattern, err)
-	}
-	segs, err := parsePattern(pattern)
+	segs, err := parseRoute(method, pattern)
 	if err != nil {
-		return fmt.Errorf("add %s %s: %w", method, pattern, err)
+		return err
 	}
 	owner := method + " " + pattern
 	var shape strings.Builder

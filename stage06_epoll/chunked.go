@@ -1,0 +1,128 @@
+package main
+
+// The chunked transfer coding (RFC 9112 §7.1): a body sent while it is
+// produced, as chunks that each announce their size, up to a chunk of size
+// 0 and a trailer section. ReadRequestHead learns from Transfer-Encoding
+// that a body is chunked (parseTransferEncoding), and ReadBody decodes it
+// (readChunked).
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// maxChunkLineBytes bounds one chunk-size line of a chunked body, chunk
+// extensions included. The size lines also count towards MaxBodyBytes, so
+// many small chunks with long extensions cannot carry unbounded data that
+// is never counted as body.
+const maxChunkLineBytes = 4 << 10
+
+// parseTransferEncoding checks the Transfer-Encoding of a request that has
+// no Content-Length (RFC 9112 §6.1), and marks its body chunked. The only
+// transfer coding this server decodes is chunked, and it must be there
+// exactly once: anything else is a framing the server cannot trust, or one
+// it cannot read.
+func (r *Request) parseTransferEncoding(te []string) error {
+	if r.Version == "HTTP/1.0" {
+		return ErrTransferEncoding // RFC 9112 §6.1: faulty framing in HTTP/1.0
+	}
+	codings := splitList(te)
+	if len(codings) == 0 {
+		return ErrTransferEncoding
+	}
+	for _, c := range codings {
+		if !strings.EqualFold(c, "chunked") {
+			return ErrUnsupportedCoding
+		}
+	}
+	if len(codings) > 1 {
+		return ErrTransferEncoding // chunked applied more than once
+	}
+	r.chunked = true
+	return nil
+}
+
+// readChunked reads a chunked body (RFC 9112 §7.1): chunks of a
+// hexadecimal size line followed by that many bytes and CRLF, up to a chunk
+// of size 0, then a trailer section ended by an empty line. Chunk
+// extensions are ignored and trailer fields are read and discarded, which
+// RFC 9112 §7.1.1 and §7.1.2 allow.
+func readChunked(br *bufio.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	var lineBytes int64 // the size lines read so far, counted as body
+	for {
+		line, n, err := readLine(br, maxChunkLineBytes, ErrChunk, ErrChunk)
+		if err != nil {
+			return nil, unexpected(err)
+		}
+		lineBytes += int64(n)
+		size, err := parseChunkSize(line)
+		if err != nil {
+			return nil, err
+		}
+		if size == 0 {
+			break // the last chunk
+		}
+		if size > MaxBodyBytes-lineBytes-int64(buf.Len()) {
+			return nil, ErrBodyTooLarge // checked before the chunk is read
+		}
+		if _, err := io.CopyN(&buf, br, size); err != nil {
+			return nil, unexpected(err)
+		}
+		if err := readCRLF(br); err != nil {
+			return nil, err
+		}
+	}
+
+	if _, err := readFields(br, MaxHeaderBytes); err != nil {
+		return nil, fmt.Errorf("read trailer: %w", err)
+	}
+	if buf.Len() == 0 {
+		return nil, nil
+	}
+	return buf.Bytes(), nil
+}
+
+// parseChunkSize parses "chunk-size [ chunk-ext ]", where chunk-size is
+// 1*HEXDIG and an extension starts with optional whitespace and ";"
+// (RFC 9112 §7.1.1). A size too large for int64 is certainly over
+// MaxBodyBytes, so it is reported as ErrBodyTooLarge.
+func parseChunkSize(line string) (int64, error) {
+	i := 0
+	for i < len(line) && isHex(line[i]) {
+		i++
+	}
+	if i == 0 {
+		return 0, ErrChunk
+	}
+	if ext := strings.TrimLeft(line[i:], " \t"); ext != "" && ext[0] != ';' {
+		return 0, ErrChunk
+	}
+	size, err := strconv.ParseInt(line[:i], 16, 64)
+	if err != nil {
+		return 0, ErrBodyTooLarge
+	}
+	return size, nil
+}
+
+// readCRLF consumes the CRLF that ends a chunk's data.
+func readCRLF(br *bufio.Reader) error {
+	for _, want := range []byte("\r\n") {
+		c, err := br.ReadByte()
+		if err != nil {
+			return unexpected(err)
+		}
+		if c != want {
+			return ErrChunk
+		}
+	}
+	return nil
+}
+
+func isHex(c byte) bool {
+	return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
