@@ -24,6 +24,7 @@ var subcommands []subcommand
 func init() {
 	subcommands = []subcommand{
 		{"init", "-lang LANG DIR", "write a starter repository in LANG: " + languageList(), runInit},
+		{"status", "-dir DIR", "the stages DIR has passed, and the one to do next", runStatus},
 		{"card", "[-dir DIR] [N]", "stage N's card: what to build, and every check", runCard},
 		{"help", "", "this list", runHelp},
 	}
