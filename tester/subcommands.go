@@ -26,6 +26,7 @@ func init() {
 		{"init", "-lang LANG DIR", "write a starter repository in LANG: " + languageList(), runInit},
 		{"status", "-dir DIR", "the stages DIR has passed, and the one to do next", runStatus},
 		{"card", "[-dir DIR] [N]", "stage N's card: what to build, and every check", runCard},
+		{"report", "[-o FILE.html] REPORT.json…", "merge a class's -json reports into one table", runClassReport},
 		{"help", "", "this list", runHelp},
 	}
 }
