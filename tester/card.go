@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,15 +14,12 @@ import (
 // are where the tester's failures are, as "codecrafters task" has them.
 // With -dir and no N, it is the card of DIR's current stage.
 func runCard(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("tester card", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags := subcommandFlags("card", `Usage: go run ./tester card [-dir DIR] [N | SLUG]
+
+Prints stage N's card: what to build, every check and the hints. COLUMNS sets
+the width; NO_COLOR, or a pipe, turns styles off (less -R keeps them).
+`, stderr)
 	dir := flags.String("dir", "", "show the card of the stage this `DIR` is working on, when no N is given")
-	flags.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: go run ./tester card [-dir DIR] [N | SLUG]\n\n")
-		fmt.Fprintf(stderr, "Prints stage N's card: what to build, every check and the hints. COLUMNS sets\n")
-		fmt.Fprintf(stderr, "the width; NO_COLOR, or a pipe, turns styles off (less -R keeps them).\n\nFlags:\n")
-		flags.PrintDefaults()
-	}
 	rest, err := parseInterspersed(flags, args)
 	if err != nil {
 		return 2
@@ -66,7 +62,7 @@ func runCard(args []string, stdout, stderr io.Writer) int {
 		footer += fmt.Sprintf(" Next: go run ./tester card %d", st.Number+1)
 	}
 	fmt.Fprintln(stdout)
-	for _, l := range t.wrap(words([]mdSpan{{footer, linkStyle}}), t.width) {
+	for _, l := range t.wrap(splitWords([]mdSpan{{footer, linkStyle}}), t.width) {
 		fmt.Fprintln(stdout, l)
 	}
 	return 0
@@ -126,7 +122,7 @@ func (t terminal) renderBlock(b mdBlock, width int) []string {
 	case tableBlock:
 		return t.renderTable(b, width)
 	}
-	return t.wrap(words(parseInline(b.text, 0)), width)
+	return t.wrap(splitWords(parseInline(b.text, 0)), width)
 }
 
 // renderHeading emphasises a heading: bold, and underlined for the title,
@@ -138,7 +134,7 @@ func (t terminal) renderHeading(b mdBlock, width int) []string {
 		style |= underlineStyle
 	}
 	spans := parseInline(b.text, style)
-	lines := t.wrap(words(spans), width)
+	lines := t.wrap(splitWords(spans), width)
 	if t.ansi || b.level > 2 {
 		return lines
 	}
@@ -190,21 +186,7 @@ func (t terminal) renderTable(b mdBlock, width int) []string {
 	for _, row := range b.rows {
 		cols = max(cols, len(row))
 	}
-	cells := make([][][]word, len(b.rows))
-	widths := make([]int, cols)
-	for r, row := range b.rows {
-		cells[r] = make([][]word, cols)
-		for c := range cols {
-			var style spanStyle
-			if r == 0 {
-				style = strongStyle
-			}
-			if c < len(row) {
-				cells[r][c] = words(parseInline(row[c], style))
-			}
-			widths[c] = max(widths[c], lineWidth(cells[r][c]))
-		}
-	}
+	cells, widths := tableCells(b, cols)
 	fitColumns(widths, width-len(gap)*(cols-1))
 
 	wrapped := make([][][]string, len(cells)) // row, column, line
@@ -231,7 +213,7 @@ func (t terminal) renderTable(b mdBlock, width int) []string {
 				if i < len(wrapped[r][c]) {
 					s = wrapped[r][c][i]
 				}
-				parts[c] = pad(s, widths[c])
+				parts[c] = padVisible(s, widths[c])
 			}
 			lines = append(lines, strings.TrimRight(strings.Join(parts, gap), " "))
 		}
@@ -244,6 +226,27 @@ func (t terminal) renderTable(b mdBlock, width int) []string {
 		}
 	}
 	return lines
+}
+
+// tableCells splits every cell of a table into words, the header's bold,
+// and measures each column's width on one line.
+func tableCells(b mdBlock, cols int) (cells [][][]word, widths []int) {
+	cells = make([][][]word, len(b.rows))
+	widths = make([]int, cols)
+	for r, row := range b.rows {
+		cells[r] = make([][]word, cols)
+		for c := range cols {
+			var style spanStyle
+			if r == 0 {
+				style = strongStyle
+			}
+			if c < len(row) {
+				cells[r][c] = splitWords(parseInline(row[c], style))
+			}
+			widths[c] = max(widths[c], lineWidth(cells[r][c]))
+		}
+	}
+	return cells, widths
 }
 
 // lineWidth is the width of words set on one line.

@@ -38,7 +38,7 @@ func TestParseInline(t *testing.T) {
 
 func TestWrapKeepsCodeWholeAndFits(t *testing.T) {
 	term := terminal{width: 20}
-	lines := term.wrap(words(parseInline("sends `GET  / HTTP/1.1` then `5\\r\\nzoneo\\r\\n6;ext=1\\r\\nzoneo!\\r\\n0\\r\\n`", 0)), 20)
+	lines := term.wrap(splitWords(parseInline("sends `GET  / HTTP/1.1` then `5\\r\\nzoneo\\r\\n6;ext=1\\r\\nzoneo!\\r\\n0\\r\\n`", 0)), 20)
 	assert.Equal(t, []string{"sends GET  /", `HTTP/1.1 then`, `5\r\nzoneo\r\n`, `6;ext=1\r\n`, `zoneo!\r\n0\r\n`}, lines)
 }
 

@@ -21,11 +21,11 @@ type classView struct {
 }
 
 type rowView struct {
-	Name   string
-	Cells  []cellView
+	Name     string
+	Cells    []cellView
 	Furthest string // the highest stage passed: how far the student has come
-	Date   string
-	Files  string
+	Date     string
+	Files    string
 }
 
 type cellView struct {
@@ -114,8 +114,8 @@ func cellAndNote(cell *classCell, id string) (cellView, *noteView) {
 	return cv, note
 }
 
-// plural says "1 warning", "2 warnings".
-func plural(n int, noun string) string {
+// countNoun says "1 warning", "2 warnings".
+func countNoun(n int, noun string) string {
 	if n == 1 {
 		return fmt.Sprintf("1 %s", noun)
 	}
@@ -127,7 +127,7 @@ func plural(n int, noun string) string {
 func (c *class) writeMarkdown(w io.Writer) {
 	v := c.view()
 	fmt.Fprintf(w, "# Class report\n\n%s, from %s. ✓ passed, ✗ failed at the check named (its message is under Failures), – skipped, · in no report; furthest is the last stage passed.\n\n",
-		plural(len(v.Rows), "student"), plural(v.Reports, "report"))
+		countNoun(len(v.Rows), "student"), countNoun(v.Reports, "report"))
 	header := []string{"student"}
 	for _, col := range v.Stages {
 		name := col.Slug
@@ -143,7 +143,7 @@ func (c *class) writeMarkdown(w io.Writer) {
 		for _, cell := range row.Cells {
 			text := cell.Text
 			if cell.Warns > 0 {
-				text += " (" + plural(cell.Warns, "warning") + ")"
+				text += " (" + countNoun(cell.Warns, "warning") + ")"
 			}
 			cells = append(cells, mdEscape(text))
 		}
@@ -165,7 +165,7 @@ func (c *class) writeMarkdown(w io.Writer) {
 	if len(v.Warnings) > 0 {
 		fmt.Fprintf(w, "\n## Warnings\n\n")
 		for _, n := range v.Warnings {
-			fmt.Fprintf(w, "- **%s**, stage %d (%s): %s\n", mdEscape(n.Student), n.Stage, mdEscape(n.StageTitle), plural(n.Count, "warning"))
+			fmt.Fprintf(w, "- **%s**, stage %d (%s): %s\n", mdEscape(n.Student), n.Stage, mdEscape(n.StageTitle), countNoun(n.Count, "warning"))
 			for _, msg := range n.Warnings {
 				fmt.Fprintf(w, "  - %s\n", mdCode(msg))
 			}
@@ -216,7 +216,7 @@ func (c *class) html(w io.Writer) error {
 	return classPage.Execute(w, c.view())
 }
 
-var classPage = template.Must(template.New("class").Funcs(template.FuncMap{"plural": plural}).Parse(`<!DOCTYPE html>
+var classPage = template.Must(template.New("class").Funcs(template.FuncMap{"countNoun": countNoun}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -251,11 +251,11 @@ li { margin-bottom: .4rem; }
 </head>
 <body>
 <h1>Class report</h1>
-<p class="legend">{{plural (len .Rows) "student"}}, from {{plural .Reports "report"}}. ✓ passed, ✗ failed at the check named (its message is below), – skipped, · in no report; furthest is the last stage passed.</p>
+<p class="legend">{{countNoun (len .Rows) "student"}}, from {{countNoun .Reports "report"}}. ✓ passed, ✗ failed at the check named (its message is below), – skipped, · in no report; furthest is the last stage passed.</p>
 <table>
 <thead><tr><th scope="col">student</th>{{range .Stages}}<th scope="col">{{.Number}} {{.Slug}}<small>{{.Title}}</small></th>{{end}}<th scope="col">furthest</th><th scope="col">date</th></tr></thead>
 <tbody>
-{{range .Rows}}<tr><th scope="row" title="{{.Files}}">{{.Name}}</th>{{range .Cells}}<td class="{{.State}}"{{if .Title}} title="{{.Title}}"{{end}}>{{if .Anchor}}<a href="#{{.Anchor}}">{{.Text}}</a>{{else}}{{.Text}}{{end}}{{if .Warns}}<span class="warn">{{plural .Warns "warning"}}</span>{{end}}</td>{{end}}<td>{{.Furthest}}</td><td class="date">{{.Date}}</td></tr>
+{{range .Rows}}<tr><th scope="row" title="{{.Files}}">{{.Name}}</th>{{range .Cells}}<td class="{{.State}}"{{if .Title}} title="{{.Title}}"{{end}}>{{if .Anchor}}<a href="#{{.Anchor}}">{{.Text}}</a>{{else}}{{.Text}}{{end}}{{if .Warns}}<span class="warn">{{countNoun .Warns "warning"}}</span>{{end}}</td>{{end}}<td>{{.Furthest}}</td><td class="date">{{.Date}}</td></tr>
 {{end}}</tbody>
 </table>
 {{with .Failures}}<h2>Failures</h2>
@@ -264,7 +264,7 @@ li { margin-bottom: .4rem; }
 {{end}}</ul>
 {{end}}{{with .Warnings}}<h2>Warnings</h2>
 <ul>
-{{range .}}<li id="{{.ID}}"><strong>{{.Student}}</strong>, stage {{.Stage}} ({{.StageTitle}}): {{plural .Count "warning"}}{{with .Warnings}}<ul>{{range .}}<li><code>{{.}}</code></li>{{end}}</ul>{{end}}</li>
+{{range .}}<li id="{{.ID}}"><strong>{{.Student}}</strong>, stage {{.Stage}} ({{.StageTitle}}): {{countNoun .Count "warning"}}{{with .Warnings}}<ul>{{range .}}<li><code>{{.}}</code></li>{{end}}</ul>{{end}}</li>
 {{end}}</ul>
 {{end}}{{with .Unreadable}}<h2>Reports that could not be read</h2>
 <ul>

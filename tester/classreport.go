@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,16 +20,13 @@ import (
 // or an issue) and, with -o, written as one HTML page that needs nothing
 // but a browser.
 func runClassReport(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("tester report", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags := subcommandFlags("report", `Usage: go run ./tester report [-o FILE.html] REPORT.json... | DIR...
+
+Merges the reports of go run ./tester -json, one or more per student, into a
+table of students by stages. A student is named by the report's "name", else
+by its file name; a directory stands for the .json files in it.
+`, stderr)
 	htmlOut := flags.String("o", "", "also write the table as a self-contained HTML page to `FILE.html`")
-	flags.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: go run ./tester report [-o FILE.html] REPORT.json... | DIR...\n\n")
-		fmt.Fprintf(stderr, "Merges the reports of go run ./tester -json, one or more per student, into a\n")
-		fmt.Fprintf(stderr, "table of students by stages. A student is named by the report's \"name\", else\n")
-		fmt.Fprintf(stderr, "by its file name; a directory stands for the .json files in it.\n\nFlags:\n")
-		flags.PrintDefaults()
-	}
 	rest, err := parseInterspersed(flags, args)
 	if err != nil {
 		return 2

@@ -149,14 +149,11 @@ func splitRow(line string) []string {
 	var cells []string
 	start := 0
 	for i := 0; i < len(line); i++ {
-		switch line[i] {
-		case '\\':
-			i++
-		case '`':
-			if end, _, ok := codeSpanAt(line, i); ok {
-				i = end - 1
-			}
-		case '|':
+		if k := skipOpaque(line, i); k != i {
+			i = k
+			continue
+		}
+		if line[i] == '|' {
 			cells = append(cells, strings.TrimSpace(line[start:i]))
 			start = i + 1
 		}
@@ -326,6 +323,23 @@ func codeSpanAt(s string, i int) (end int, code string, ok bool) {
 	return 0, "", false
 }
 
+// skipOpaque returns the index of the last byte of the backslash escape or
+// code span that starts at s[i], or i when none does: the scanners that
+// look for a delimiter pass over both.
+func skipOpaque(s string, i int) int {
+	switch s[i] {
+	case '\\':
+		if i+1 < len(s) {
+			return i + 1
+		}
+	case '`':
+		if end, _, ok := codeSpanAt(s, i); ok {
+			return end - 1
+		}
+	}
+	return i
+}
+
 // closingDelim finds the delimiter that closes emphasis opened just before
 // s[from], skipping code spans; -1 when there is none. Emphasis opens only
 // before a non-space and closes only after one, so "2 * 3 * 4" stays
@@ -335,14 +349,11 @@ func closingDelim(s string, from int, delim string) int {
 		return -1
 	}
 	for i := from; i < len(s); i++ {
-		switch {
-		case s[i] == '\\':
-			i++
-		case s[i] == '`':
-			if end, _, ok := codeSpanAt(s, i); ok {
-				i = end - 1
-			}
-		case strings.HasPrefix(s[i:], delim) && i > from && s[i-1] != ' ' && s[i-1] != '\n':
+		if k := skipOpaque(s, i); k != i {
+			i = k
+			continue
+		}
+		if strings.HasPrefix(s[i:], delim) && i > from && s[i-1] != ' ' && s[i-1] != '\n' {
 			if delim == "*" && strings.HasPrefix(s[i:], "**") {
 				i++ // strong inside emphasis, not its end
 				continue
@@ -357,13 +368,11 @@ func closingDelim(s string, from int, delim string) int {
 func linkAt(s string, i int) (label, url string, end int, ok bool) {
 	depth := 0
 	for j := i; j < len(s); j++ {
+		if k := skipOpaque(s, j); k != j {
+			j = k
+			continue
+		}
 		switch s[j] {
-		case '\\':
-			j++
-		case '`':
-			if e, _, ok := codeSpanAt(s, j); ok {
-				j = e - 1
-			}
 		case '[':
 			depth++
 		case ']':

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -17,14 +16,11 @@ import (
 // the commands for the current stage. It reads the progress file and
 // writes nothing.
 func runStatus(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("tester status", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags := subcommandFlags("status", `Usage: go run ./tester status -dir DIR
+
+Lists the stages, which of them DIR has passed, and what to run next.
+`, stderr)
 	dirFlag := flags.String("dir", "", "the learner's repository, where the tester keeps its progress in "+filepath.Join(progressDir, progressFile))
-	flags.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: go run ./tester status -dir DIR\n\n")
-		fmt.Fprintf(stderr, "Lists the stages, which of them DIR has passed, and what to run next.\n\nFlags:\n")
-		flags.PrintDefaults()
-	}
 	rest, err := parseInterspersed(flags, args)
 	if err != nil {
 		return 2
@@ -37,25 +33,31 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tester status: name your repository with -dir, as in: go run ./tester status -dir ~/http-server\n")
 		return 2
 	}
-	if dir, err = filepath.Abs(dir); err == nil {
-		err = requireDir(dir)
-	}
-	if err != nil {
+	if err := showStatus(stdout, dir); err != nil {
 		fmt.Fprintf(stderr, "tester status: %v\n", err)
 		return 2
+	}
+	return 0
+}
+
+func showStatus(w io.Writer, dir string) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if err := requireDir(dir); err != nil {
+		return err
 	}
 	all, err := stages.All()
 	if err != nil {
-		fmt.Fprintf(stderr, "tester status: %v\n", err)
-		return 2
+		return err
 	}
 	p, err := loadProgress(dir)
 	if err != nil {
-		fmt.Fprintf(stderr, "tester status: %v\n", err)
-		return 2
+		return err
 	}
-	printStatus(stdout, terminalFor(stdout), p, all, dir)
-	return 0
+	printStatus(w, terminalFor(w), p, all, dir)
+	return nil
 }
 
 // requireDir fails unless dir is an existing directory.
@@ -101,8 +103,8 @@ func printStatus(w io.Writer, t terminal, p *progress, all []stages.Stage, dir s
 		if working && st.Number == current.Number {
 			title = t.paint(strongStyle, title)
 		}
-		fmt.Fprintf(w, "  %s %d  %s  %s\n", mark, st.Number, pad(title, titleWidth), state)
-		for _, l := range t.wrap(words([]mdSpan{{st.Idea, 0}}), t.width-len(indent)) {
+		fmt.Fprintf(w, "  %s %d  %s  %s\n", mark, st.Number, padVisible(title, titleWidth), state)
+		for _, l := range t.wrap(splitWords([]mdSpan{{st.Idea, 0}}), t.width-len(indent)) {
 			fmt.Fprintf(w, "%s%s\n", indent, t.paint(linkStyle, l))
 		}
 	}
@@ -113,13 +115,13 @@ func printStatus(w io.Writer, t terminal, p *progress, all []stages.Stage, dir s
 		return
 	}
 	fmt.Fprintf(w, "%d of %d stages passed. Next, stage %d, %s:\n", passed, len(all), current.Number, current.Title)
-	fmt.Fprintf(w, "  go run ./tester card %d%s# what to build, and every check\n", current.Number, spaces(stageCommand(current, dir), fmt.Sprintf("go run ./tester card %d", current.Number)))
+	fmt.Fprintf(w, "  go run ./tester card %d%s# what to build, and every check\n", current.Number, commentGap(stageCommand(current, dir), fmt.Sprintf("go run ./tester card %d", current.Number)))
 	fmt.Fprintf(w, "  %s   # test it\n", stageCommand(current, dir))
 }
 
-// spaces pads a comment after short so that it lines up with one after
+// commentGap pads a comment after short so that it lines up with one after
 // long, three spaces past it.
-func spaces(long, short string) string {
+func commentGap(long, short string) string {
 	return strings.Repeat(" ", max(1, len(long)-len(short)+3))
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -62,4 +63,16 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "The first form runs the checks (go run ./tester -h lists its flags).\n")
 	printSubcommands(stdout)
 	return 0
+}
+
+// subcommandFlags is the flag set of "tester NAME": its errors go to
+// stderr, and its usage is usage's text followed by the flags.
+func subcommandFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	flags := flag.NewFlagSet("tester "+name, flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.Usage = func() {
+		fmt.Fprintf(stderr, "%s\nFlags:\n", usage)
+		flags.PrintDefaults()
+	}
+	return flags
 }

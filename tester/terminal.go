@@ -63,10 +63,10 @@ func (w word) width() int {
 	return n
 }
 
-// words splits spans at their spaces. Prose breaks at every run of
+// splitWords splits spans at their spaces. Prose breaks at every run of
 // spaces; code breaks at a single space only, so that "GET  /", whose two
 // spaces are the point, stays whole.
-func words(spans []mdSpan) []word {
+func splitWords(spans []mdSpan) []word {
 	var out []word
 	var cur word
 	var text strings.Builder
@@ -214,8 +214,8 @@ func visibleWidth(s string) int {
 	return n
 }
 
-// pad fills s with spaces to width columns.
-func pad(s string, width int) string {
+// padVisible fills s with spaces to width columns.
+func padVisible(s string, width int) string {
 	return s + strings.Repeat(" ", max(0, width-visibleWidth(s)))
 }
 
