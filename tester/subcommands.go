@@ -24,10 +24,10 @@ var subcommands []subcommand
 
 func init() {
 	subcommands = []subcommand{
-		{"init", "-lang LANG DIR", "write a starter repository in LANG: " + languageList(), runInit},
+		{"init", "-lang LANG DIR", "write a starter repository in LANG", runInit},
 		{"status", "-dir DIR", "the stages DIR has passed, and the one to do next", runStatus},
 		{"card", "[-dir DIR] [N]", "stage N's card: what to build, and every check", runCard},
-		{"report", "[-o FILE.html] REPORT.json…", "merge a class's -json reports into one table", runClassReport},
+		{"report", "[-o FILE] REPORTS…", "merge a class's -json reports into one table", runClassReport},
 		{"help", "", "this list", runHelp},
 	}
 }
