@@ -54,16 +54,13 @@ var errNotEmpty = errors.New("not empty")
 // repository to DIR and says what to run next. Like runMain, it returns 2
 // for a usage error or when it could not write.
 func runInit(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet("tester init", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags := subcommandFlags("init", `Usage: go run ./tester init -lang LANG [-force] DIR
+
+Writes a starter repository to DIR: a server that listens, with stage 1 left
+as TODOs, and the your_program.sh that the tester runs.
+`, stderr)
 	slug := flags.String("lang", "", "the `language` of the starter: "+languageList())
 	force := flags.Bool("force", false, "write into a directory that is not empty, replacing files of the same name")
-	flags.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: go run ./tester init -lang LANG [-force] DIR\n\n")
-		fmt.Fprintf(stderr, "Writes a starter repository to DIR: a server that listens, with stage 1 left\n")
-		fmt.Fprintf(stderr, "as TODOs, and the your_program.sh that the tester runs.\n\nFlags:\n")
-		flags.PrintDefaults()
-	}
 	rest, err := parseInterspersed(flags, args)
 	if err != nil {
 		return 2

@@ -53,8 +53,8 @@ func main() {
 // It returns 0 when every check passed, 1 when one failed and 2 for a usage
 // error or when the tester itself could not run.
 func runMain(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "init" {
-		return runInit(args[1:], stdout, stderr)
+	if sub, ok := findSubcommand(args); ok {
+		return sub.run(args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("tester", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -77,6 +77,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Usage: go run ./tester [-stage N] [-dir PATH | -cmd COMMAND | -addr HOST:PORT] [flags]\n\n")
 		fmt.Fprintf(stderr, "With no -stage, every stage's checks run against that stage's reference solution.\n\nFlags:\n")
 		fs.PrintDefaults()
+		printSubcommands(stderr)
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2

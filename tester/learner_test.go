@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"httpworkbook/stages"
+)
+
+// TestLearnerScripts runs tester/testdata/learner/*.txtar: the subcommands
+// around the checks (status, card, report), end to end, as a learner or
+// an instructor types them. They start no server, so they need none of
+// TestScripts' go command setup; $REPORTS is tester/testdata/reports.
+func TestLearnerScripts(t *testing.T) {
+	reports, err := filepath.Abs(filepath.Join("testdata", "reports"))
+	require.NoError(t, err)
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join("testdata", "learner"),
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("NO_COLOR", "1")
+			e.Setenv("COLUMNS", "80")
+			e.Setenv("REPORTS", reports)
+			return nil
+		},
+	})
+}
+
+func TestStageFromProgressFollowsRecordedRuns(t *testing.T) {
+	all, err := stages.All()
+	require.NoError(t, err)
+	dir := t.TempDir()
+
+	st, done, err := stageFromProgress(dir, all)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.Number, "a fresh repository starts at stage 1")
+	assert.False(t, done)
+
+	first, err := recordOutcome(dir, all[0], false, "echo-line", 1)
+	require.NoError(t, err)
+	assert.False(t, first)
+	st, _, _ = stageFromProgress(dir, all)
+	assert.Equal(t, 1, st.Number, "a failure keeps the stage")
+
+	first, err = recordOutcome(dir, all[0], true, "", 2)
+	require.NoError(t, err)
+	assert.True(t, first)
+	first, err = recordOutcome(dir, all[0], true, "", 3)
+	require.NoError(t, err)
+	assert.False(t, first, "only the first pass is the first")
+	st, _, _ = stageFromProgress(dir, all)
+	assert.Equal(t, 2, st.Number, "a pass moves on")
+
+	for _, s := range all {
+		_, err = recordOutcome(dir, s, true, "", 4)
+		require.NoError(t, err)
+	}
+	st, done, err = stageFromProgress(dir, all)
+	require.NoError(t, err)
+	assert.True(t, done)
+	assert.Equal(t, len(all), st.Number, "once done, the last stage")
+}
+
+func TestPrintAfterPass(t *testing.T) {
+	all, err := stages.All()
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		stage int
+		first bool
+		want  []string
+		not   []string
+	}{
+		{2, true, []string{"Stage 2 passed: Parse HTTP/1.1 requests.", "stage02_parse/", "diff -ru stage01_echo stage02_parse", "docs/02-parse.md", "Next, stage 3: Route with a registry", "go run ./tester card 3", "go run ./tester -stage 3 -dir /x"}, nil},
+		{2, false, []string{"Stage 2 passed", "Next, stage 3"}, []string{"stage02_parse/", "diff -ru"}},
+		{1, true, []string{"stage01_echo/", "docs/01-echo.md"}, []string{"diff -ru"}},
+		{6, true, []string{"diff -ru stage05_json stage06_epoll", "Every stage passed: the course is done.", "go run ./tester -stage 6 -dir /x -strict"}, []string{"Next,"}},
+	} {
+		var out bytes.Buffer
+		printAfterPass(&out, all, all[tc.stage-1], "/x", tc.first)
+		for _, w := range tc.want {
+			assert.Contains(t, out.String(), w, "stage %d, first %v", tc.stage, tc.first)
+		}
+		for _, w := range tc.not {
+			assert.NotContains(t, out.String(), w, "stage %d, first %v: never point at a reference before its first pass", tc.stage, tc.first)
+		}
+	}
+}
+
+func TestNextHint(t *testing.T) {
+	all, err := stages.All()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	hints := func(slug string) []string {
+		if slug != "echo-line" {
+			return nil
+		}
+		return []string{"where to look", "what to check", "what to do"}
+	}
+
+	_, err = nextHint(dir, all, hints)
+	assert.ErrorIs(t, err, errNoFailure)
+	assert.ErrorContains(t, err, "stage 1: no failed check to hint at; run the tester first")
+	assert.NoFileExists(t, progressPath(dir), "asking for a hint writes nothing until there is one")
+
+	_, err = recordOutcome(dir, all[0], false, "echo-line", 1)
+	require.NoError(t, err)
+	for i, want := range hints("echo-line") {
+		h, err := nextHint(dir, all, hints)
+		require.NoError(t, err)
+		assert.Equal(t, learnerHint{Stage: all[0], Check: "echo-line", Text: want, Number: i + 1, Of: 3}, h)
+	}
+	_, err = nextHint(dir, all, hints)
+	assert.ErrorIs(t, err, errNoMoreHints)
+	assert.ErrorContains(t, err, "echo-line: no more hints; the card's Hints section has them all: go run ./tester card 1")
+
+	_, err = recordOutcome(dir, all[0], false, "echo-line", 1)
+	require.NoError(t, err)
+	_, err = nextHint(dir, all, hints)
+	assert.ErrorIs(t, err, errNoMoreHints, "the same check failing again does not repeat its hints")
+}
