@@ -176,7 +176,7 @@ func (t *T) advise(w warning) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, seen := range t.warnings {
-		if seen == w {
+		if seen.Summary == w.Summary && seen.Section == w.Section {
 			return nil
 		}
 	}

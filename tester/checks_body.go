@@ -56,8 +56,10 @@ func expectContinue(t *T) error {
 }
 
 // finalAtOnce checks a final status sent before the body. If the server
-// says it closes, it must; if not, it must read the body, which the client
-// sends anyway, and then serve the next request.
+// says it closes, the tester does as curl does, sends no body and closes its
+// side, and the server must then close too (a server may wait for the body
+// it announced, as net/http does); if not, the server must read the body,
+// which the client then sends, and serve the next request.
 func (t *T) finalAtOnce(c *conn, head, body []byte, resp *response) error {
 	if err := t.adviseAbout(head, resp, warning{
 		Summary: fmt.Sprintf("the server answered %s at once, without 100 Continue", quote([]byte(resp.statusLine()))),
@@ -66,8 +68,16 @@ func (t *T) finalAtOnce(c *conn, head, body []byte, resp *response) error {
 	}); err != nil {
 		return err
 	}
-	closing := hasToken(resp.header("Connection"), "close")
-	if err := t.checkResponse(c, head, resp, want{code: 404, closes: closing, more: !closing}); err != nil || closing {
+	if hasToken(resp.header("Connection"), "close") {
+		if err := t.checkResponse(c, head, resp, want{code: 404, more: true}); err != nil {
+			return err
+		}
+		if err := c.closeWrite(); err != nil {
+			return err
+		}
+		return withExchange(t.expectClose(c, resp, true), head, resp.raw)
+	}
+	if err := t.checkResponse(c, head, resp, want{code: 404, more: true}); err != nil {
 		return err
 	}
 	if err := c.send(body); err != nil {
