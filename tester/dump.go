@@ -15,8 +15,9 @@ const maxDumped = 256
 // showMessage renders a message for the failure report. The head, up to the
 // blank line, is escaped line by line with every \r\n visible; so is the
 // body while it is text. From a body's first byte that is not printable
-// text on, the rest is a hex dump, offset, hex and ASCII, since escapes
-// mixed with stray UTF-8 cannot be read.
+// text on (from its start, if that byte is among the first 16), the rest is
+// a hex dump, offset, hex and ASCII, since escapes mixed with stray UTF-8
+// cannot be read.
 func showMessage(b []byte) []string {
 	headEnd := bytes.Index(b, []byte("\r\n\r\n"))
 	if headEnd < 0 {
@@ -28,6 +29,9 @@ func showMessage(b []byte) []string {
 	text := firstUnprintable(body)
 	if len(head)+text >= maxShown || text == len(body) {
 		return escapeBytes(b)
+	}
+	if text < 16 {
+		text = 0 // a few printable bytes are a binary format's magic ("x\x9c", "PK\x03\x04"): dump them too
 	}
 	var lines []string
 	if len(head)+text > 0 {
