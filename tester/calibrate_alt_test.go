@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -248,4 +249,16 @@ func TestCalibrationAlternatives(t *testing.T) {
 			assert.Equal(t, map[bool]int{true: 0, false: 1}[len(tt.warned) == 0], code)
 		})
 	}
+}
+
+// TestInterimNoted checks that -v says when an interim answer was skipped.
+func TestInterimNoted(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go altServer{earlyHints: true}.serve(ln)
+	var stdout, stderr bytes.Buffer
+	code := runMain([]string{"-stage", "2", "-addr", ln.Addr().String(), "-run", "^root-200$", "-v"}, &stdout, &stderr)
+	assert.Equal(t, 0, code, stderr.String())
+	assert.Contains(t, stdout.String(), `note: skipped the interim response "HTTP/1.1 103 Early Hints" (RFC 9110 §15.2`)
 }
