@@ -222,58 +222,41 @@ func (s *userStore) list(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, page)
 }
 
-// find returns the index of the user the path names, or -1, with the
-// store locked.
-func (s *userStore) find(r *http.Request) int {
+// withUser runs fn, with the store locked, on the index of the user the
+// path names, or answers 404 when there is no such user.
+func (s *userStore) withUser(w http.ResponseWriter, r *http.Request, fn func(i int)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	id, err := strconv.Atoi(r.PathValue("id"))
-	if err != nil || id < 1 || strconv.Itoa(id) != r.PathValue("id") {
-		return -1
-	}
-	for i, u := range s.users {
-		if u.ID == id {
-			return i
+	if err == nil && id > 0 && strconv.Itoa(id) == r.PathValue("id") {
+		for i, u := range s.users {
+			if u.ID == id {
+				fn(i)
+				return
+			}
 		}
 	}
-	return -1
+	writeError(w, http.StatusNotFound, "no such user")
 }
 
 func (s *userStore) get(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := s.find(r)
-	if i < 0 {
-		writeError(w, http.StatusNotFound, "no such user")
-		return
-	}
-	writeJSON(w, http.StatusOK, s.users[i])
+	s.withUser(w, r, func(i int) { writeJSON(w, http.StatusOK, s.users[i]) })
 }
 
 func (s *userStore) update(w http.ResponseWriter, r *http.Request) {
-	name, ok := decodeName(w, r)
-	if !ok {
-		return
+	if name, ok := decodeName(w, r); ok {
+		s.withUser(w, r, func(i int) {
+			s.users[i].Name = name
+			writeJSON(w, http.StatusOK, s.users[i])
+		})
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := s.find(r)
-	if i < 0 {
-		writeError(w, http.StatusNotFound, "no such user")
-		return
-	}
-	s.users[i].Name = name
-	writeJSON(w, http.StatusOK, s.users[i])
 }
 
 func (s *userStore) remove(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := s.find(r)
-	if i < 0 {
-		writeError(w, http.StatusNotFound, "no such user")
-		return
-	}
-	s.users = append(s.users[:i], s.users[i+1:]...)
-	w.WriteHeader(http.StatusNoContent)
+	s.withUser(w, r, func(i int) {
+		s.users = append(s.users[:i], s.users[i+1:]...)
+		w.WriteHeader(http.StatusNoContent)
+	})
 }
 
 // compressed compresses text and JSON bodies for clients that accept gzip.

@@ -246,14 +246,14 @@ func listChecks(w io.Writer, o *options) int {
 		checks := checksFor(st.Number, true)
 		fmt.Fprintf(w, "stage %d: %s (%d checks)\n", st.Number, st.Title, len(checks))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  slug\tstage\trequires\tdescribed in")
+		fmt.Fprintln(tw, "  slug\tstage\tdescribed in\trequires")
 		for _, c := range checks {
 			name := c.name
 			if c.strict {
 				name += " (-strict)"
 			}
 			card, _, _ := strings.Cut(c.read, " ")
-			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", c.slug, c.stage, name, card)
+			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", c.slug, c.stage, card, name)
 		}
 		tw.Flush()
 		fmt.Fprintln(w)
