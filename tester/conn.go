@@ -230,10 +230,8 @@ func (c *conn) readUntil(delim []byte, limit int) ([]byte, error) {
 // Sentinels for what a short read found, so that a check can give a hint
 // only where it explains that kind of failure (errors.Is).
 var (
-	errTimeout = errors.New("timeout")                 // nothing more arrived in time
-	errClosed  = errors.New("connection closed")       // the server closed its side
-	errNoBytes = errors.New("no response")             // and nothing at all had arrived
-	errStopped = errors.New("interrupted by a signal") // the tester is shutting down
+	errTimeout = errors.New("timeout")           // nothing more arrived in time
+	errClosed  = errors.New("connection closed") // the server closed its side
 
 	errStillOpen = errors.New("connection still open") // a close that was due did not come
 )
@@ -253,17 +251,17 @@ func (c *conn) why(deadline time.Time) error {
 	n := len(c.got) - c.pos
 	switch {
 	case c.eof && n == 0:
-		return &readError{"no response: the server closed the connection without answering", []error{errClosed, errNoBytes}}
+		return &readError{"no response: the server closed the connection without answering", []error{errClosed}}
 	case c.eof:
 		return &readError{fmt.Sprintf("the server closed the connection after sending only %d bytes of it", n), []error{errClosed}}
 	case c.err != nil:
 		return &readError{describeNetErr(c.err, n), []error{c.err}}
 	case c.t.ctx.Err() != nil:
-		return &readError{"interrupted", []error{errStopped}}
+		return &readError{"interrupted", []error{c.t.ctx.Err()}}
 	}
 	wait := c.t.timeout.Round(100 * time.Millisecond)
 	if n == 0 {
-		return &readError{fmt.Sprintf("timeout: no response within %v (is the server still reading, waiting for more input?)", wait), []error{errTimeout, errNoBytes}}
+		return &readError{fmt.Sprintf("timeout: no response within %v (is the server still reading, waiting for more input?)", wait), []error{errTimeout}}
 	}
 	return &readError{fmt.Sprintf("timeout: only %d bytes arrived within %v, then nothing more", n, wait), []error{errTimeout}}
 }
