@@ -229,6 +229,7 @@ func headerTooLarge(t *T) error {
 				Section: "RFC 9110 §5.4",
 				Why:     "how much header a server accepts is its own choice (net/http takes 1 MiB); the card's reference refuses more than 8 KiB with 431",
 			}},
+			{want: want{code: 400}, section: "RFC 9110 §5.4", advice: &tooLargeNot431},
 		}}
 	if err := t.badInputs([]badInput{nineK}); err != nil {
 		return err
@@ -239,6 +240,14 @@ func headerTooLarge(t *T) error {
 	return annotate(t.stillServing(), "the request before it had a 2 MiB Cookie header; after it the server must still serve others", "")
 }
 
+// tooLargeNot431 is the warning for a header section refused with another
+// 4xx than 431, which RFC 9110 §5.4 allows.
+var tooLargeNot431 = warning{
+	Summary: "a header section too large for the server was refused with another status than 431",
+	Section: "RFC 6585 §5",
+	Why:     "any 4xx refuses it (RFC 9110 §5.4); 431 Request Header Fields Too Large says why, and the card's reference sends it",
+}
+
 // cookieLine is the shell command that sends GET / with a Cookie header of
 // n times "a=b; ", generated rather than pasted.
 func (t *T) cookieLine(n int) string {
@@ -247,9 +256,10 @@ func (t *T) cookieLine(n int) string {
 }
 
 // hugeHeader sends a header section far past any sane limit. 431 or 400
-// pass, and so does a close or a reset without an answer; serving it fails,
-// since a server that buffers whatever it is sent lets one client take all
-// its memory (RFC 9110 §5.4). The tester writes from another goroutine under
+// pass, another 4xx with a warning, and so does a close or a reset without
+// an answer; anything else fails: RFC 9110 §5.4 requires a 4xx, and a
+// server that buffers whatever it is sent lets one client take all its
+// memory. The tester writes from another goroutine under
 // a deadline, so a server that stopped reading cannot block it.
 func (t *T) hugeHeader() error {
 	const n = (2 << 20) / 5
@@ -268,6 +278,8 @@ func (t *T) hugeHeader() error {
 	switch {
 	case resp != nil && (resp.code == 431 || resp.code == 400):
 		return withExchange(t.expectStatus(resp, want{code: resp.code}), shown, resp.raw)
+	case resp != nil && resp.code/100 == 4:
+		return t.adviseAbout(shown, resp, tooLargeNot431)
 	case resp != nil:
 		return &failure{Summary: fmt.Sprintf("a 2 MiB header section was answered %s", quote([]byte(resp.statusLine()))),
 			Section: "RFC 9110 §5.4", Sent: shown, Got: resp.raw,
