@@ -1,6 +1,8 @@
 module httpworkbook
 
-go 1.22
+// 1.24: the tester's calibration server (tester/calibrate_nethttp_test.go)
+// serves files through os.Root, as a Go programmer would today.
+go 1.24
 
 require (
 	github.com/rogpeppe/go-internal v1.13.1

@@ -93,6 +93,7 @@ func init() {
 		"json-unknown-fields": func(j *naiveJSON) { j.unknownFields = true },
 		"json-reads-all":      func(j *naiveJSON) { j.readsAll = true },
 		"json-gzip-plain-len": func(j *naiveJSON) { j.gzipPlainLen = true },
+		"json-gzip-zlib":      func(j *naiveJSON) { j.zlibNotGzip = true },
 		"json-gzip-ignores-q": func(j *naiveJSON) { j.gzipIgnoresQ = true },
 		"json-no-vary":        func(j *naiveJSON) { j.noVary = true },
 		"json-ignores-query":  func(j *naiveJSON) { j.ignoresQuery = true },
@@ -162,7 +163,7 @@ func (s naiveHTTP) conn(c net.Conn) {
 		declared := -1 // a Content-Length other than the body's, for a flaw
 		if s.json.on && body != "" && s.acceptsGzip(req) {
 			plainLen := len(body)
-			body = gzipped(body)
+			body = gzipped(body, s.json.zlibNotGzip)
 			extra = append(extra, "Content-Encoding: gzip")
 			if !s.json.noVary {
 				extra = append(extra, "Vary: Accept-Encoding")

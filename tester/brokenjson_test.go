@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"compress/zlib"
 	"encoding/json"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ type naiveJSON struct {
 	unknownFields bool // accepts fields it does not know
 	readsAll      bool // reads a whole oversized body before refusing it
 	gzipPlainLen  bool // Content-Length of the uncompressed body
+	zlibNotGzip   bool // compresses with zlib (the deflate coding) but says gzip
 	gzipIgnoresQ  bool // treats gzip;q=0 as gzip
 	noVary        bool // gzip without Vary
 	ignoresQuery  bool // ?limit= and ?offset= ignored
@@ -141,10 +144,14 @@ func (s naiveHTTP) acceptsGzip(req naiveRequest) bool {
 	return false
 }
 
-// gzipped compresses body for a response.
-func gzipped(body string) string {
+// gzipped compresses body for a response, with zlib's format if asked,
+// the mistake of reaching for compress/zlib.
+func gzipped(body string, zlibFormat bool) string {
 	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
+	var zw io.WriteCloser = gzip.NewWriter(&b)
+	if zlibFormat {
+		zw = zlib.NewWriter(&b)
+	}
 	zw.Write([]byte(body))
 	zw.Close()
 	return b.String()

@@ -2,26 +2,45 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"time"
 )
-
-// bindSlug names the first check of every stage. The runner always runs it,
-// even under -run, because no other check can start before it.
-const bindSlug = "bind"
 
 // readEcho is where a failed stage-1 check sends the learner.
 const readEcho = "stages/01-echo.md#tests and docs/01-echo.md"
 
 func init() {
 	register(
-		check{stage: 1, slug: bindSlug, name: "binds to the port", read: "stages/01-echo.md#tests"},
+		check{stage: 1, always: true, slug: "bind", name: "binds to the port", read: "stages/01-echo.md#tests", run: bind},
 		check{stage: 1, until: 1, slug: "echo-line", name: "echoes a short line", read: readEcho, run: echoLine},
 		check{stage: 1, until: 1, slug: "echo-sequence", name: "echoes several messages on one connection, in order", read: readEcho, run: echoSequence},
 		check{stage: 1, until: 1, slug: "echo-1mib", name: "echoes a 1 MiB random payload byte for byte", read: "docs/01-echo.md#partial-reads-and-writes", run: echoLarge},
 		check{stage: 1, until: 1, slug: "echo-concurrent", name: "serves three connections opened together, used in reverse order", read: "docs/01-echo.md#a-goroutine-per-connection", run: echoConcurrent},
 		check{stage: 1, until: 1, slug: "echo-half-close", name: "closes its side after the client half-closes", read: "docs/01-echo.md#half-close", run: echoHalfClose},
 	)
+}
+
+// bind is the "binds to the port" check, which every run needs first: it
+// waits for the server the tester started, or checks that the one at -addr
+// answers.
+func bind(t *T) error {
+	if t.server == nil {
+		deadline := time.Now().Add(t.listen.wait)
+		for !reachable(t.addr) {
+			if time.Now().After(deadline) {
+				return &failure{Summary: fmt.Sprintf("nothing accepts connections at %s (waited %v)", t.addr, t.listen.wait), Hint: "start your server first, or let the tester start it with -dir or -cmd"}
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return nil
+	}
+	addr, err := t.server.waitListening(t.ctx, t.listen.port, t.listen.wait, t.listen.probe4221)
+	if err != nil {
+		return err
+	}
+	t.addr = addr
+	return nil
 }
 
 // expectEcho sends msg on c and requires exactly msg back.
@@ -46,12 +65,21 @@ func (t *T) expectEcho(c *conn, msg []byte) error {
 func (t *T) expectBytes(c *conn, want []byte, summary string) error {
 	got, err := c.readN(len(want))
 	if err != nil {
-		return &failure{Summary: err.Error(), Sent: c.sent, Want: want, Got: got}
+		return &failure{Summary: err.Error(), Sent: c.sent, Want: want, Got: got, cause: err, Hint: echoHint(err)}
 	}
 	if !bytes.Equal(got, want) {
-		return &failure{Summary: summary, Sent: c.sent, Want: want, Got: got}
+		return &failure{Summary: summary, Sent: c.sent, Want: want, Got: got,
+			Hint: "write back exactly the bytes each read returned, in the order they arrived"}
 	}
 	return nil
+}
+
+// echoHint explains an echo that did not come back whole.
+func echoHint(err error) string {
+	if errors.Is(err, errClosed) {
+		return "the server closed the connection before echoing everything: keep reading and writing until the client closes"
+	}
+	return "the server stopped echoing: loop, reading and writing back, until a read returns end of stream"
 }
 
 func echoLine(t *T) error {
@@ -71,14 +99,16 @@ func echoSequence(t *T) error {
 		return err
 	}
 	defer c.Close()
-	host, port := t.reproAddr()
-	t.reproduce("nc %s %s   (then type a line, Enter, and another)", host, port)
+	var msgs [][]byte
 	for i := 1; i <= 3; i++ {
-		msg := []byte(fmt.Sprintf("message %d: %s\n", i, t.randomWord()))
+		msgs = append(msgs, []byte(fmt.Sprintf("message %d: %s\n", i, t.randomWord())))
+	}
+	t.reproduce("%s   # the three lines come back in order", t.ncLine(printfQuote(bytes.Join(msgs, nil))))
+	for i, msg := range msgs {
 		if err := t.expectEcho(c, msg); err != nil {
 			f := asFailure(err)
-			if i > 1 {
-				f.Detail = fmt.Sprintf("this was message %d of 3 on the same connection; the ones before it were echoed", i)
+			if i > 0 {
+				f.Detail = fmt.Sprintf("this was message %d of 3 on the same connection; the ones before it were echoed", i+1)
 			}
 			f.Sent, f.Want = msg, msg // this message only, not the whole connection
 			return f
@@ -91,21 +121,16 @@ func echoLarge(t *T) error {
 	const size = 1 << 20
 	payload := t.randomBytes(size)
 	host, port := t.reproAddr()
-	t.reproduce("head -c %d /dev/urandom | nc -N %s %s | wc -c   (should print %d)", size, host, port, size)
+	t.reproduce("head -c %d /dev/urandom | nc -N %s %s | wc -c   # prints %d", size, host, port, size)
 	c, err := t.dial()
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 
-	// Send from another goroutine: the server echoes while we still send, and
-	// if nobody read, both sides' buffers would fill and deadlock.
-	sendErr := make(chan error, 1)
-	go func() {
-		c.c.SetWriteDeadline(time.Now().Add(4 * t.timeout))
-		_, err := c.c.Write(payload)
-		sendErr <- err
-	}()
+	// The server echoes while the tester still sends: if nobody read, both
+	// sides' buffers would fill and deadlock.
+	sendErr := c.sendInBackground(payload, 4*t.timeout)
 	got, err := c.readN(size)
 	if err == nil && !bytes.Equal(got, payload) {
 		i := firstDiff(payload, got)
@@ -124,26 +149,35 @@ func echoLarge(t *T) error {
 		}
 	}
 	if err := <-sendErr; err != nil {
-		return &failure{Summary: "sending the payload failed: " + describeNetErr(err, len(got))}
+		return &failure{Summary: "sending the payload failed: " + describeNetErr(err, len(got)), cause: err, Hint: sendHint(err)}
 	}
 	return nil
 }
 
 func echoConcurrent(t *T) error {
 	host, port := t.reproAddr()
-	t.reproduce("nc %s %s   in three terminals; type in the third, then the second, then the first", host, port)
-	conns, err := t.dialAll(3)
+	t.reproduce("for i in 1 2 3; do (sleep $((4 - i)); printf 'connection %%s says hi\\n' $i) | nc -N %s %s & sleep 0.2; done; wait   # opened 1, 2, 3; used 3, 2, 1", host, port)
+	return t.inReverse(func(c *conn, i int) error {
+		return t.expectEcho(c, []byte(fmt.Sprintf("connection %d says %s\n", i+1, t.randomWord())))
+	}, func(i int) string {
+		return fmt.Sprintf("three connections were opened, then used last first; connection %d got no echo", i+1)
+	}, "a server that handles one connection at a time never reads the later ones while the first stays open: serve each connection concurrently (a goroutine each)")
+}
+
+// inReverse opens three connections before using any, then runs use on
+// each, the last opened first, as CodeCrafters' concurrency stage does: a
+// server that serves one connection at a time never reads the later ones
+// while the first stays open. A failure gets detail(i) and hint.
+func (t *T) inReverse(use func(c *conn, i int) error, detail func(i int) string, hint string) error {
+	const n = 3
+	conns, err := t.dialAll(n)
 	if err != nil {
 		return err
 	}
 	defer closeAll(conns)
-	for i := len(conns) - 1; i >= 0; i-- {
-		msg := []byte(fmt.Sprintf("connection %d says %s\n", i+1, t.randomWord()))
-		if err := t.expectEcho(conns[i], msg); err != nil {
-			f := asFailure(err)
-			f.Detail = fmt.Sprintf("three connections were opened, then used last first; connection %d got no echo", i+1)
-			f.Hint = "a server that handles one connection at a time never reads the later ones while the first stays open: serve each connection concurrently (a goroutine each)"
-			return f
+	for i := n - 1; i >= 0; i-- {
+		if err := use(conns[i], i); err != nil {
+			return annotate(err, detail(i), hint)
 		}
 	}
 	return nil
@@ -152,12 +186,9 @@ func echoConcurrent(t *T) error {
 func echoHalfClose(t *T) error {
 	msg := []byte("last words " + t.randomWord() + "\n")
 	t.reproduceRaw(msg)
-	c, err := t.dial()
-	if err != nil {
-		return err
-	}
+	c, err := t.dialAndSend(msg)
 	defer c.Close()
-	if err := c.send(msg); err != nil {
+	if err != nil {
 		return err
 	}
 	if err := c.closeWrite(); err != nil {

@@ -25,7 +25,7 @@ func init() {
 func manyConnections(t *T) error {
 	const n = 500
 	host, port := t.reproAddr()
-	t.reproduce("wrk -t1 -c500 -d3s http://%s:%s/echo/hi   (Debian package wrk)", host, port)
+	t.reproduce("wrk -t1 -c500 -d3s http://%s:%s/echo/hi   # wrk is the Debian package wrk", host, port)
 	conns, err := t.dialAll(n)
 	if err != nil {
 		return err
@@ -45,13 +45,9 @@ func manyConnections(t *T) error {
 	return inParallel(n, func(i int) error {
 		w := textBody(words[i])
 		w.more = true
-		if _, err := t.expectResponse(conns[i], request("GET", "/echo/"+words[i], nil, nil), w); err != nil {
-			f := asFailure(err)
-			f.Detail = fmt.Sprintf("connection %d of %d, all opened before any request was sent", i+1, n)
-			f.Hint = "every open connection must be served, however many there are: a loop that waits on one socket starves the rest"
-			return f
-		}
-		return nil
+		_, err := t.expectResponse(conns[i], request("GET", "/echo/"+words[i], nil, nil), w)
+		return annotate(err, fmt.Sprintf("connection %d of %d, all opened before any request was sent", i+1, n),
+			"every open connection must be served, however many there are: a loop that waits on one socket starves the rest")
 	})
 }
 
@@ -63,29 +59,33 @@ func slowClient(t *T) error {
 	defer slow.Close()
 	word := t.randomWord()
 	dribble := request("GET", "/echo/"+word, []string{"User-Agent: dribbler"}, nil)
-	t.reproduce("nc -C localhost %s, type half a request and wait; meanwhile curl http://localhost:%s/echo/hi in another terminal", codecraftersPort, codecraftersPort)
+	host, port := t.reproAddr()
+	t.reproduceHTTP(fmt.Sprintf("{ printf 'GET /echo/slow HTTP/1.1\\r\\nHo'; sleep 2; printf 'st: %s\\r\\n\\r\\n'; } | nc -N %s %s & sleep 0.5; curl -i %s; wait   # the quick answer comes first",
+		host, host, port, t.reproURL("/echo/quick")), 200)
 
-	// Dribble in the background, one byte every 20 ms.
+	// The first bytes go from here, so the slow request has surely begun
+	// before the quick one is sent; the rest dribble from a goroutine, one
+	// byte every 20 ms.
+	const head = 4
+	if err := slow.sendSlowly(dribble[:head], 1, 20*time.Millisecond); err != nil {
+		return err
+	}
 	dribbled := make(chan error, 1)
-	finished := make(chan struct{})
-	go func() {
-		dribbled <- slow.sendSlowly(dribble, 1, 20*time.Millisecond)
-		close(finished)
-	}()
-	time.Sleep(100 * time.Millisecond) // a few bytes are in
+	go func() { dribbled <- slow.sendSlowly(dribble[head:], 1, 20*time.Millisecond) }()
 
 	fast := t.randomWord()
 	if err := t.single(request("GET", "/echo/"+fast, nil, nil), textBody(fast)); err != nil {
-		f := asFailure(err)
-		f.Detail = "another client was sending its request one byte every 20 ms at the same time"
-		f.Hint = "never block on one client: read what is ready and go back to the loop"
-		<-finished
-		return f
+		<-dribbled
+		return annotate(err, "another client was sending its request one byte every 20 ms at the same time",
+			"never block on one client: read what is ready and go back to the loop")
 	}
 	select {
-	case <-finished:
-		return &failure{Summary: "the quick request was answered only after the slow client had sent its whole request",
-			Hint: "the server waited for the slow client; a ready socket must be served as soon as it is ready"}
+	case err := <-dribbled:
+		if err == nil {
+			return &failure{Summary: "the quick request was answered only after the slow client had sent its whole request",
+				Hint: "the server waited for the slow client; a ready socket must be served as soon as it is ready"}
+		}
+		return err
 	default:
 	}
 	if err := <-dribbled; err != nil {
@@ -109,7 +109,7 @@ func slowReader(t *T) error {
 	if err != nil {
 		return err
 	}
-	t.reproduce("curl --limit-rate 2M -o /dev/null -w '%%{size_download}\\n' http://localhost:%s/files/%s", codecraftersPort, name)
+	t.reproduce("curl --limit-rate 2M -o /dev/null -w '%%{size_download}\\n' %s   # prints %d", t.reproURL("/files/"+name), size)
 	c, err := t.dial()
 	if err != nil {
 		return err
@@ -123,7 +123,10 @@ func slowReader(t *T) error {
 	if err := c.send(req); err != nil {
 		return err
 	}
-	time.Sleep(300 * time.Millisecond) // let the server fill the socket and hit EAGAIN
+	// Not reading is the stimulus, not a wait for a state: for these
+	// 300 ms the server's writes fill the small receive window and then
+	// the socket's buffer, and a non-blocking write comes back short.
+	time.Sleep(300 * time.Millisecond)
 	hint := "a write to a non-blocking socket may take only part of the buffer: keep the rest and write it when the socket is writable again"
 	head, err := c.readUntil([]byte("\r\n\r\n"), 64*1024)
 	if err != nil {
@@ -139,7 +142,7 @@ func slowReader(t *T) error {
 				Hint:    hint,
 			}
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(2 * time.Millisecond) // the slow reader itself: a pause between reads
 	}
 	if !bytes.Equal(body, content) {
 		i := firstDiff(content, body)
@@ -155,7 +158,7 @@ func disconnects(t *T) error {
 	if err != nil {
 		return err
 	}
-	t.reproduce("curl --max-time 0.01 http://localhost:%s/files/%s; curl -i http://localhost:%s/", codecraftersPort, name, codecraftersPort)
+	t.reproduce("curl --max-time 0.01 %s; curl -i %s   # the first gives up at once, the second is answered", t.reproURL("/files/"+name), t.reproURL("/"))
 	for round := 0; round < 5; round++ {
 		// Mid-request: half a head, then gone.
 		c, err := t.dial()
@@ -178,14 +181,10 @@ func disconnects(t *T) error {
 		c.Close()
 	}
 	word := t.randomWord()
-	if err := t.single(request("GET", "/echo/"+word, nil, nil), textBody(word)); err != nil {
-		f := asFailure(err)
-		f.Detail = "five clients had just left mid-request, and five mid-response with a reset"
-		f.Hint = "a failed read or write (ECONNRESET, EPIPE) ends that connection only: close it, free its buffers, and keep serving"
-		if exited := t.serverHint(); exited != "" {
-			f.Hint = exited + "; " + f.Hint
-		}
-		return f
+	err = t.single(request("GET", "/echo/"+word, nil, nil), textBody(word))
+	hint := "a failed read or write (ECONNRESET, EPIPE) ends that connection only: close it, free its buffers, and keep serving"
+	if exited := t.serverHint(); err != nil && exited != "" {
+		hint = exited + "; " + hint
 	}
-	return nil
+	return annotate(err, "five clients had just left mid-request, and five mid-response with a reset", hint)
 }

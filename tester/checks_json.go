@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -40,12 +41,14 @@ var jsonHeaders = []string{"Content-Type: application/json"}
 // expectJSON checks a response's media type and decodes its body into v.
 func expectJSON(resp *response, req []byte, v any) error {
 	if ct := resp.get("Content-Type"); !headerValueMatches("Content-Type", "application/json", ct) {
-		return &failure{Summary: fmt.Sprintf("expected Content-Type: application/json, got %q", ct), Sent: req, Got: resp.raw}
+		return &failure{Summary: fmt.Sprintf("expected Content-Type: application/json, got %q", ct), Sent: req, Got: resp.raw,
+			Hint: "every response of the users resource, errors included, is JSON: say Content-Type: application/json"}
 	}
 	dec := json.NewDecoder(bytes.NewReader(resp.body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return &failure{Summary: "the body is not the JSON expected: " + err.Error(), Sent: req, Got: resp.raw}
+		return &failure{Summary: "the body is not the JSON expected: " + err.Error(), Sent: req, Got: resp.raw,
+			Hint: "encode the answer with a JSON encoder, in the shape the card's Tests section shows"}
 	}
 	return nil
 }
@@ -57,7 +60,8 @@ func expectJSONError(resp *response, req []byte) error {
 		return err
 	}
 	if msg, ok := e["error"].(string); !ok || msg == "" {
-		return &failure{Summary: `expected an error body of the shape {"error": "what went wrong"}`, Sent: req, Got: resp.raw}
+		return &failure{Summary: `expected an error body of the shape {"error": "what went wrong"}`, Sent: req, Got: resp.raw,
+			Hint: `write every error in one place, as {"error": "..."} with a message that is not empty`}
 	}
 	return nil
 }
@@ -70,7 +74,7 @@ func (t *T) call(c *conn, method, target string, body []byte, code int, v any) (
 		h = jsonHeaders
 	}
 	req := request(method, target, h, body)
-	t.reproduce(t.curl(method, target, h, body))
+	t.reproduceHTTP(t.curl(method, target, h, body), code)
 	resp, err := t.exchange(c, req, want{code: code})
 	if err != nil || v == nil {
 		return resp, err
@@ -87,7 +91,8 @@ func (t *T) createUser(c *conn, name string) (user, error) {
 		return u, err
 	}
 	if u.Name != name || u.ID == "" {
-		return u, &failure{Summary: fmt.Sprintf(`expected the created user {"id": ..., "name": %q}, got %s`, name, quote(resp.body)), Got: resp.raw}
+		return u, &failure{Summary: fmt.Sprintf(`expected the created user {"id": ..., "name": %q}, got %s`, name, quote(resp.body)), Got: resp.raw,
+			Hint: `answer 201 Created with the new user, {"id": N, "name": "..."}, the id given out by the server`}
 	}
 	if loc := resp.get("Location"); loc != "/users/"+u.ID.String() {
 		return u, &failure{Summary: fmt.Sprintf("expected Location: /users/%s, the new user's address, got %q", u.ID, loc), Got: resp.raw,
@@ -114,7 +119,8 @@ func jsonCRUD(t *T) error {
 		return err
 	}
 	if got != u {
-		return &failure{Summary: fmt.Sprintf("GET %s answered %+v, but the POST created %+v", path, got, u)}
+		return &failure{Summary: fmt.Sprintf("GET %s answered %+v, but the POST created %+v", path, got, u),
+			Hint: "store each user under its id, and answer GET /users/{id} with the stored user"}
 	}
 
 	renamed := t.randomWord()
@@ -123,19 +129,18 @@ func jsonCRUD(t *T) error {
 		return err
 	}
 	if got.Name != renamed || got.ID != u.ID {
-		return &failure{Summary: fmt.Sprintf(`PUT %s should answer the updated user {"id": %s, "name": %q}, got %+v`, path, u.ID, renamed, got)}
+		return &failure{Summary: fmt.Sprintf(`PUT %s should answer the updated user {"id": %s, "name": %q}, got %+v`, path, u.ID, renamed, got),
+			Hint: "PUT renames the stored user, keeps its id, and answers the user as it now is"}
 	}
 
 	if _, err := t.call(c, "DELETE", path, nil, 204, nil); err != nil {
 		return err
 	}
 	req := request("GET", path, nil, nil)
-	t.reproduce(t.curl("GET", path, nil, nil))
+	t.reproduceHTTP(t.curl("GET", path, nil, nil), 404)
 	resp, err := t.exchange(c, req, want{code: 404})
 	if err != nil {
-		f := asFailure(err)
-		f.Detail = "the user was deleted just before"
-		return f
+		return annotate(err, "the user was deleted just before", "")
 	}
 	return expectJSONError(resp, req)
 }
@@ -154,15 +159,13 @@ func jsonErrors(t *T) error {
 	}
 	for _, tc := range cases {
 		req := request("POST", "/users", tc.headers, tc.body)
-		t.reproduce(t.curl("POST", "/users", tc.headers, tc.body))
+		t.reproduceHTTP(t.curl("POST", "/users", tc.headers, tc.body), tc.code)
 		resp, err := t.roundTrip(req, want{code: tc.code})
 		if err == nil {
 			err = expectJSONError(resp, req)
 		}
 		if err != nil {
-			f := asFailure(err)
-			f.Detail = "the POST /users carried " + tc.what
-			return f
+			return annotate(err, "the POST /users carried "+tc.what, "")
 		}
 	}
 
@@ -170,26 +173,21 @@ func jsonErrors(t *T) error {
 	// proves the server does not read the whole body before refusing it.
 	const announced = 2 << 20
 	head := []byte(fmt.Sprintf("POST /users HTTP/1.1\r\nHost: localhost:%s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", codecraftersPort, announced))
-	t.reproduce("head -c %d /dev/zero | curl -i -H 'Content-Type: application/json' --data-binary @- http://localhost:%s/users", announced, codecraftersPort)
-	c, err := t.dial()
-	if err != nil {
-		return err
-	}
+	t.reproduceHTTP(t.curlPiped(fmt.Sprintf("head -c %d /dev/zero", announced), "POST", "/users", jsonHeaders), 413)
+	c, err := t.dialAndSend(append(head, bytes.Repeat([]byte(" "), 64*1024)...))
 	defer c.Close()
-	if err := c.send(append(head, bytes.Repeat([]byte(" "), 64*1024)...)); err != nil {
+	if err != nil {
 		return err
 	}
 	resp, err := t.expectResponse(c, head, want{code: 413, more: true})
 	if err == nil {
 		err = expectJSONError(resp, head)
 	}
-	if err != nil {
-		f := asFailure(err)
-		f.Detail = fmt.Sprintf("the request announced a %d-byte body and sent 64 KiB of it; the limit is 1 MiB", announced)
-		f.Hint = "check Content-Length before reading the body, and answer 413 without reading it all into memory"
-		return f
+	hint := ""
+	if errors.Is(err, errTimeout) {
+		hint = "check Content-Length before reading the body, and answer 413 without reading it all into memory"
 	}
-	return nil
+	return annotate(err, fmt.Sprintf("the request announced a %d-byte body and sent 64 KiB of it; the limit is 1 MiB", announced), hint)
 }
 
 func jsonNotFound(t *T) error {
@@ -202,7 +200,7 @@ func jsonNotFound(t *T) error {
 		{"PATCH", "/users", 405},
 	} {
 		req := request(probe.method, probe.path, nil, nil)
-		t.reproduce(t.curl(probe.method, probe.path, nil, nil))
+		t.reproduceHTTP(t.curl(probe.method, probe.path, nil, nil), probe.code)
 		resp, err := t.roundTrip(req, want{code: probe.code})
 		if err == nil {
 			err = expectJSONError(resp, req)
@@ -230,27 +228,27 @@ func queryParams(t *T) error {
 		return err
 	}
 	if len(all) < 3 {
-		return &failure{Summary: fmt.Sprintf("GET /users listed %d users just after 3 were created", len(all))}
+		return &failure{Summary: fmt.Sprintf("GET /users listed %d users just after 3 were created", len(all)),
+			Hint: "GET /users lists every stored user, in id order, up to the default limit of 100"}
 	}
 	var page []user
 	if _, err := t.call(c, "GET", "/users?limit=2&offset=1", nil, 200, &page); err != nil {
 		return err
 	}
 	if len(page) != 2 || page[0] != all[1] || page[1] != all[2] {
-		return &failure{Summary: fmt.Sprintf("GET /users?limit=2&offset=1 should list the 2nd and 3rd users of GET /users, %+v, got %+v", all[1:3], page)}
+		return &failure{Summary: fmt.Sprintf("GET /users?limit=2&offset=1 should list the 2nd and 3rd users of GET /users, %+v, got %+v", all[1:3], page),
+			Hint: "skip offset users of the list, then answer at most limit of the rest"}
 	}
 	for _, bad := range []string{"limit=abc", "limit=-1", "offset=-5", "offset=1.5"} {
 		target := "/users?" + bad
 		req := request("GET", target, nil, nil)
-		t.reproduce(t.curl("GET", target, nil, nil))
+		t.reproduceHTTP(t.curl("GET", target, nil, nil), 400)
 		resp, err := t.exchange(c, req, want{code: 400})
 		if err == nil {
 			err = expectJSONError(resp, req)
 		}
 		if err != nil {
-			f := asFailure(err)
-			f.Detail = "the query string " + bad + " is not a valid non-negative integer"
-			return f
+			return annotate(err, "the query string "+bad+" is not a valid non-negative integer", "")
 		}
 	}
 	return nil
@@ -264,30 +262,8 @@ func gzipEcho(t *T) error {
 	}
 	defer c.Close()
 	for _, ae := range []string{"gzip", "encoding-1, gzip, encoding-2", "deflate, GZIP;q=0.5"} {
-		h := []string{"Accept-Encoding: " + ae}
-		req := request("GET", "/echo/"+word, h, nil)
-		t.reproduce(t.curl("GET", "/echo/"+word, h, nil) + " --output - | gunzip")
-		resp, err := t.exchange(c, req, want{code: 200, headers: map[string]string{"Content-Encoding": "gzip", "Content-Type": "text/plain"}})
-		if err != nil {
-			f := asFailure(err)
-			f.Detail = "the request said Accept-Encoding: " + ae
-			return f
-		}
-		if !strings.Contains(strings.ToLower(strings.Join(resp.header("Vary"), ",")), "accept-encoding") {
-			return &failure{Summary: "expected Vary: Accept-Encoding, since the body depends on that header", Sent: req, Got: resp.raw,
-				Hint: "caches must know that a gzip and a plain response live at the same URL"}
-		}
-		zr, err := gzip.NewReader(bytes.NewReader(resp.body))
-		var plain []byte
-		if err == nil {
-			plain, err = io.ReadAll(zr)
-		}
-		if err != nil {
-			return &failure{Summary: "the body does not gunzip: " + err.Error(), Sent: req, Got: resp.raw,
-				Hint: "Content-Length must be the length of the compressed bytes, which are the body"}
-		}
-		if string(plain) != word {
-			return &failure{Summary: fmt.Sprintf("the body gunzips to %s, expected %s", quote(plain), quote([]byte(word))), Sent: req, Got: resp.raw}
+		if err := t.gzipped(c, word, ae); err != nil {
+			return annotate(err, "the request said Accept-Encoding: "+ae, "")
 		}
 	}
 	for _, ae := range []string{"encoding-1, encoding-2", "gzip;q=0", ""} {
@@ -296,16 +272,66 @@ func gzipEcho(t *T) error {
 			h = []string{"Accept-Encoding: " + ae}
 		}
 		req := request("GET", "/echo/"+word, h, nil)
-		t.reproduce(t.curl("GET", "/echo/"+word, h, nil))
+		t.reproduceHTTP(t.curl("GET", "/echo/"+word, h, nil), 200)
 		w := textBody(word)
 		w.headers["Content-Encoding"] = ""
 		if _, err := t.exchange(c, req, w); err != nil {
-			f := asFailure(err)
-			f.Detail = fmt.Sprintf("the request said Accept-Encoding: %q, which does not accept gzip", ae)
-			return f
+			return annotate(err, fmt.Sprintf("the request said Accept-Encoding: %q, which does not accept gzip", ae), "")
 		}
 	}
 	return nil
+}
+
+// gzipped asks for /echo/word with Accept-Encoding ae, which accepts gzip,
+// and requires a gzip body that gunzips to word. Vary is advice (RFC 9110
+// §12.5.5: a server SHOULD send it).
+func (t *T) gzipped(c *conn, word, ae string) error {
+	h := []string{"Accept-Encoding: " + ae}
+	req := request("GET", "/echo/"+word, h, nil)
+	t.reproduceHTTP(fmt.Sprintf("curl -sS -D /dev/stderr -H %s %s | gunzip   # headers on stderr, the body through gunzip", shellQuote(h[0]), shellQuote(t.reproURL("/echo/"+word))), 200)
+	resp, err := t.exchange(c, req, want{code: 200, headers: map[string]string{"Content-Encoding": "gzip", "Content-Type": "text/plain"}})
+	if err != nil {
+		return err
+	}
+	if !hasToken(resp.header("Vary"), "Accept-Encoding") {
+		if err := t.adviseAbout(req, resp, noVary); err != nil {
+			return err
+		}
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(resp.body))
+	var plain []byte
+	if err == nil {
+		plain, err = io.ReadAll(zr)
+	}
+	if err != nil {
+		return &failure{Summary: "the body does not gunzip: " + err.Error(), Sent: req, Got: resp.raw, Hint: gunzipHint(resp.body, word)}
+	}
+	if string(plain) != word {
+		return &failure{Summary: fmt.Sprintf("the body gunzips to %s, expected %s", quote(plain), quote([]byte(word))), Sent: req, Got: resp.raw,
+			Hint: "compress the body the route answers, and nothing else"}
+	}
+	return nil
+}
+
+// noVary is the warning for a gzip answer without Vary: Accept-Encoding.
+var noVary = warning{
+	Summary: "no Vary: Accept-Encoding, though the body depends on that header",
+	Section: "RFC 9110 §12.5.5",
+	Why:     "a cache must know that a gzip and a plain answer live at the same URL; clients that do not cache never miss it",
+}
+
+// gunzipHint tells apart the usual reasons a body does not gunzip: another
+// coding, no compression at all, or a body cut short.
+func gunzipHint(body []byte, word string) string {
+	switch {
+	case len(body) >= 2 && body[0] == 0x78 && (uint16(body[0])<<8|uint16(body[1]))%31 == 0:
+		return "the body is a zlib stream (it starts 0x78, zlib's header), which is the deflate coding, not gzip: a gzip body starts 0x1f 0x8b (Go: compress/gzip, not compress/zlib; Python: gzip.compress, not zlib.compress)"
+	case string(body) == word:
+		return "the body is not compressed at all: compress it with gzip when you say Content-Encoding: gzip"
+	case len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b:
+		return "the body starts like gzip but is cut short or damaged: close the gzip writer before taking its bytes, and count them for Content-Length"
+	}
+	return "a gzip body starts 0x1f 0x8b: compress it with gzip (Go: compress/gzip; Python: gzip.compress) and send the compressed bytes as they are"
 }
 
 func concurrentPosts(t *T) error {
@@ -316,7 +342,7 @@ func concurrentPosts(t *T) error {
 			names[i] = append(names[i], fmt.Sprintf("%s-%d-%d", t.randomWord(), i, j))
 		}
 	}
-	t.reproduce("for i in $(seq 8); do curl -s -H 'Content-Type: application/json' --data '{\"name\":\"n'$i'\"}' http://localhost:%s/users & done; wait", codecraftersPort)
+	t.reproduce("for i in $(seq 8); do curl -s -H 'Content-Type: application/json' --data '{\"name\":\"n'$i'\"}' %s & done; wait   # eight users, eight different ids", t.reproURL("/users"))
 	created := make([][]user, conns)
 	var mu sync.Mutex
 	err := inParallel(conns, func(i int) error {
@@ -345,6 +371,12 @@ func concurrentPosts(t *T) error {
 	if err != nil {
 		return err
 	}
+	return t.expectAllListed(created)
+}
+
+// expectAllListed requires the users created at the same time to have
+// different ids, and GET /users to list every one of them.
+func (t *T) expectAllListed(created [][]user) error {
 	byID := map[string]string{}
 	for _, us := range created {
 		for _, u := range us {

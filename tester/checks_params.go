@@ -31,23 +31,18 @@ func pathParams(t *T) error {
 		{"/users/" + id, "user " + id},
 		{"/users/" + id + "/posts/" + post, "post " + post + " of user " + id},
 	} {
-		t.reproduce(t.curl("GET", probe.path, nil, nil))
+		t.reproduceHTTP(t.curl("GET", probe.path, nil, nil), 200)
 		if err := t.single(request("GET", probe.path, nil, nil), textBody(probe.body)); err != nil {
-			return err
+			return annotate(err, "", "register GET /users/:id and GET /users/:id/posts/:post_id, and answer with the values the path gave the parameters")
 		}
 	}
 	return nil
 }
 
 func staticBeatsParam(t *T) error {
-	t.reproduce(t.curl("GET", "/users/me", nil, nil))
+	t.reproduceHTTP(t.curl("GET", "/users/me", nil, nil), 200)
 	err := t.single(request("GET", "/users/me", nil, nil), textBody("current user"))
-	if err != nil {
-		f := asFailure(err)
-		f.Hint = "when a static route and a parameter route both match, the static one wins: /users/me before /users/{id}"
-		return f
-	}
-	return nil
+	return annotate(err, "", "when a static route and a parameter route both match, the static one wins: /users/me before /users/{id}")
 }
 
 // randomFileName returns a file name a server cannot have prepared for.
@@ -61,26 +56,24 @@ func filesGet(t *T) error {
 	if err := os.WriteFile(filepath.Join(t.files, name), content, 0o644); err != nil {
 		return err
 	}
-	t.reproduce(t.curl("GET", "/files/"+name, nil, nil) + " --output -")
+	t.reproduceHTTP(t.curl("GET", "/files/"+name, nil, nil)+" --output -", 200)
 	w := want{code: 200, checkBody: true, body: content, headers: map[string]string{
 		"Content-Type":   "application/octet-stream",
 		"Content-Length": strconv.Itoa(len(content)),
 	}}
 	if err := t.single(request("GET", "/files/"+name, nil, nil), w); err != nil {
-		f := asFailure(err)
-		f.Detail = fmt.Sprintf("the tester wrote %d random bytes to %s and started the server with --directory %s", len(content), name, t.files)
-		return f
+		return annotate(err, fmt.Sprintf("the tester wrote %d random bytes to %s and started the server with --directory %s", len(content), name, t.files), "")
 	}
 	missing := t.randomFileName()
-	t.reproduce(t.curl("GET", "/files/"+missing, nil, nil))
-	return t.single(request("GET", "/files/"+missing, nil, nil), want{code: 404})
+	t.reproduceHTTP(t.curl("GET", "/files/"+missing, nil, nil), 404)
+	return annotate(t.single(request("GET", "/files/"+missing, nil, nil), want{code: 404}), "no file of that name is in the directory", "")
 }
 
 func filesPost(t *T) error {
 	name := t.randomFileName()
 	content := t.randomBytes(512 + t.rng.Intn(8*1024))
 	h := []string{"Content-Type: application/octet-stream"}
-	t.reproduce(t.curl("POST", "/files/"+name, h, []byte("...")))
+	t.reproduceHTTP(t.curlPiped(fmt.Sprintf("head -c %d /dev/urandom", len(content)), "POST", "/files/"+name, h), 201)
 	if err := t.single(request("POST", "/files/"+name, h, content), want{code: 201}); err != nil {
 		return err
 	}
@@ -93,7 +86,8 @@ func filesPost(t *T) error {
 		return err
 	case !bytes.Equal(onDisk, content):
 		return &failure{Summary: fmt.Sprintf("the file on disk holds %d bytes, but the request's body had %d", len(onDisk), len(content)),
-			Diff: describeDiff(content, onDisk)}
+			Diff: describeDiff(content, onDisk),
+			Hint: "write the body's bytes exactly as they came, all Content-Length of them, without decoding them as text"}
 	}
 	return nil
 }
@@ -131,47 +125,72 @@ func filesTraversal(t *T) error {
 	for _, a := range attempts {
 		req := request("GET", a.target, nil, nil)
 		t.reproduceRaw(req)
-		resp, err := t.roundTrip(req, want{code: 404, more: true})
-		if resp != nil && bytes.Contains(resp.raw, secret) {
-			return &failure{
-				Summary: "the response contains the secret file the tester placed outside --directory",
-				Detail:  "the request used " + a.what + " to reach " + secretPath,
-				Sent:    req, Got: resp.raw,
-				Hint: "resolve the requested name inside the directory and refuse anything that leaves it: .. segments, encoded slashes, absolute paths, NUL bytes, and symlinks",
-			}
-		}
-		if err != nil && (resp == nil || (resp.code != 400 && resp.code != 403)) {
-			f := asFailure(err)
-			f.Detail = "the request used " + a.what + "; the answer must be 400, 403 or 404"
-			return f
+		if err := t.traversalGet(req, secret, a.what); err != nil {
+			return annotate(err, "the request used "+a.what+" to reach "+secretPath, "")
 		}
 	}
-
 	// Writes: none may create a file next to the secret.
 	escapeName := "escaped_" + t.randomWord() + ".txt"
 	for _, target := range []string{"/files/..%2f" + escapeName, "/files/%2e%2e%2f" + escapeName} {
 		req := request("POST", target, []string{"Content-Type: application/octet-stream"}, []byte("should never be written"))
 		t.reproduceRaw(req)
-		resp, _ := t.roundTrip(req, want{code: 400, more: true})
-		if _, err := os.Stat(filepath.Join(parent, escapeName)); err == nil {
-			os.Remove(filepath.Join(parent, escapeName))
-			got := []byte(nil)
-			if resp != nil {
-				got = resp.raw
-			}
-			return &failure{
-				Summary: "a POST wrote a file outside --directory: " + filepath.Join(parent, escapeName),
-				Sent:    req, Got: got,
-				Hint: "refuse a file name that contains a slash or is . or .., after percent-decoding",
-			}
-		}
-		if resp == nil || resp.code/100 != 4 {
-			code := "no response"
-			if resp != nil {
-				code = resp.statusLine()
-			}
-			return &failure{Summary: "a POST to a name outside --directory must get a 4xx answer, got " + code, Sent: req}
+		if err := t.traversalPost(req, filepath.Join(parent, escapeName)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// traversalGet requires that the answer to req does not hold the secret.
+// Any such answer is safe, a redirect included; the card's are 400, 403
+// and 404, and another is warned.
+func (t *T) traversalGet(req, secret []byte, what string) error {
+	c, resp, err := t.ask(req)
+	defer c.Close()
+	if resp != nil && bytes.Contains(resp.raw, secret) {
+		return &failure{
+			Summary: "the response contains the secret file the tester placed outside --directory",
+			Sent:    req, Got: resp.raw,
+			Hint: "resolve the requested name inside the directory and refuse anything that leaves it: .. segments, encoded slashes, absolute paths, NUL bytes, and symlinks",
+		}
+	}
+	if err != nil {
+		return err
+	}
+	switch resp.code {
+	case 400, 403, 404:
+		return withExchange(t.expectStatus(resp, want{code: resp.code}), req, resp.raw)
+	}
+	return t.adviseAbout(req, resp, warning{
+		Summary: fmt.Sprintf("%s was answered %s", what, quote([]byte(resp.statusLine()))),
+		Section: "stages/04-params.md#what-to-build",
+		Why:     "any answer that leaks nothing is safe, a redirect included; the card answers 400, 403 or 404",
+	})
+}
+
+// traversalPost requires that req writes nothing at outside. A 4xx is the
+// card's answer; another that writes nothing there is warned.
+func (t *T) traversalPost(req []byte, outside string) error {
+	c, resp, err := t.ask(req)
+	defer c.Close()
+	if _, statErr := os.Stat(outside); statErr == nil {
+		os.Remove(outside)
+		f := &failure{Summary: "a POST wrote a file outside --directory: " + outside, Sent: req,
+			Hint: "refuse a file name that contains a slash or is . or .., after percent-decoding"}
+		if resp != nil {
+			f.Got = resp.raw
+		}
+		return f
+	}
+	if err != nil {
+		return err
+	}
+	if resp.code/100 == 4 {
+		return withExchange(t.expectStatus(resp, want{code: resp.code}), req, resp.raw)
+	}
+	return t.adviseAbout(req, resp, warning{
+		Summary: fmt.Sprintf("a POST to a name outside --directory was answered %s", quote([]byte(resp.statusLine()))),
+		Section: "stages/04-params.md#what-to-build",
+		Why:     "nothing was written outside, which is what counts; the card answers such a name with a 4xx",
+	})
 }

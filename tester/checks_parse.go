@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"sync"
@@ -31,7 +32,7 @@ func init() {
 }
 
 func rootOK(t *T) error {
-	t.reproduce(t.curl("GET", "/", nil, nil))
+	t.reproduceHTTP(t.curl("GET", "/", nil, nil), 200)
 	return t.single(request("GET", "/", nil, nil), want{code: 200, checkBody: true, body: []byte{}, headers: map[string]string{"Content-Length": "0"}})
 }
 
@@ -53,42 +54,40 @@ func (t *T) roundTrip(req []byte, w want) (*response, error) {
 
 func notFound(t *T) error {
 	path := "/" + t.randomWord()
-	t.reproduce(t.curl("GET", path, nil, nil))
+	t.reproduceHTTP(t.curl("GET", path, nil, nil), 404)
 	return t.single(request("GET", path, nil, nil), want{code: 404})
 }
 
 func echoPath(t *T) error {
 	word := t.randomWord()
-	t.reproduce(t.curl("GET", "/echo/"+word, nil, nil))
+	t.reproduceHTTP(t.curl("GET", "/echo/"+word, nil, nil), 200)
 	return t.single(request("GET", "/echo/"+word, nil, nil), textBody(word))
 }
 
 func userAgent(t *T) error {
 	ua := t.randomWord() + "/" + t.randomWord() + "-" + fmt.Sprint(t.rng.Intn(100))
 	h := []string{"User-Agent: " + ua}
-	t.reproduce(t.curl("GET", "/user-agent", h, nil))
+	t.reproduceHTTP(t.curl("GET", "/user-agent", h, nil), 200)
 	return t.single(request("GET", "/user-agent", h, nil), textBody(ua))
 }
 
 func byteAtATime(t *T) error {
 	word := t.randomWord()
 	req := request("GET", "/echo/"+word, []string{"User-Agent: slow-client/1.0"}, nil)
+	line, rest, _ := bytes.Cut(req, []byte("\r\n"))
 	host, port := t.reproAddr()
-	t.reproduce("nc -C %s %s   then type the request a line at a time: GET /echo/%s HTTP/1.1, Enter, Host: localhost, Enter, Enter (the tester sends one byte every 2 ms)", host, port, word)
+	t.reproduceHTTP(fmt.Sprintf("{ printf %s; sleep 0.5; printf %s; } | nc -N %s %s   # in two pieces; the tester sends one byte every 2 ms",
+		printfQuote(append(line, '\r')), printfQuote(append([]byte("\n"), rest...)), host, port), 200)
 	c, err := t.dial()
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if err := c.sendSlowly(req, 1, 2*time.Millisecond); err != nil {
-		return err
+	err = c.sendSlowly(req, 1, 2*time.Millisecond)
+	if err == nil {
+		_, err = t.expectResponse(c, req, textBody(word))
 	}
-	if _, err := t.expectResponse(c, req, textBody(word)); err != nil {
-		f := asFailure(err)
-		f.Hint = "the request arrived in many small reads: keep reading until the blank line that ends the headers, however many reads that takes"
-		return f
-	}
-	return nil
+	return annotate(err, "", "the request arrived in many small reads: keep reading until the blank line that ends the headers, however many reads that takes")
 }
 
 func pipelined(t *T) error {
@@ -96,28 +95,22 @@ func pipelined(t *T) error {
 	first := request("GET", "/echo/"+word, nil, nil)
 	second := request("GET", "/user-agent", []string{"User-Agent: " + ua}, nil)
 	both := append(append([]byte(nil), first...), second...)
-	t.reproduceRaw(both)
-	c, err := t.dial()
-	if err != nil {
-		return err
-	}
+	t.reproduceRaw(both, 200)
+	c, err := t.dialAndSend(both)
 	defer c.Close()
-	if err := c.send(both); err != nil {
+	if err != nil {
 		return err
 	}
 	hint := "both requests arrived in one read: parse the first, answer it, then parse the rest of what you read as the next request"
 	w := textBody(word)
 	w.more = true
 	if _, err := t.expectResponse(c, first, w); err != nil {
-		f := asFailure(err)
-		f.Sent, f.Hint = both, hint
-		return f
+		asFailure(err).Sent = both
+		return annotate(err, "", hint)
 	}
 	if _, err := t.expectResponse(c, second, textBody(ua)); err != nil {
-		f := asFailure(err)
-		f.Detail = "the first response was right; this is the second, to the request that arrived in the same write"
-		f.Sent, f.Hint = both, hint
-		return f
+		asFailure(err).Sent = both
+		return annotate(err, "the first response was right; this is the second, to the request that arrived in the same write", hint)
 	}
 	return nil
 }
@@ -128,17 +121,16 @@ func keepAlive(t *T) error {
 		return err
 	}
 	defer c.Close()
-	t.reproduce("curl -i http://localhost:%s/echo/one http://localhost:%s/echo/two   (curl reuses the connection: look for \"Re-using existing connection\" with -v)", codecraftersPort, codecraftersPort)
+	t.reproduceHTTP(fmt.Sprintf("curl -i %s %s   # one connection: curl -v says \"Re-using existing connection\"", t.reproURL("/echo/one"), t.reproURL("/echo/two")), 200)
 	for i := 1; i <= 3; i++ {
 		word := t.randomWord()
 		req := request("GET", "/echo/"+word, nil, nil)
 		if _, err := t.exchange(c, req, textBody(word)); err != nil {
-			f := asFailure(err)
-			if i > 1 {
-				f.Detail = fmt.Sprintf("this was request %d of 3 on one connection; the earlier ones were answered", i)
-				f.Hint = "HTTP/1.1 connections stay open: after a response, read the next request from the same connection"
+			if i == 1 {
+				return err
 			}
-			return f
+			return annotate(err, fmt.Sprintf("this was request %d of 3 on one connection; the earlier ones were answered", i),
+				"HTTP/1.1 connections stay open: after a response, read the next request from the same connection")
 		}
 	}
 	return nil
@@ -148,7 +140,7 @@ func connectionClose(t *T) error {
 	word := t.randomWord()
 	h := []string{"Connection: close"}
 	req := request("GET", "/echo/"+word, h, nil)
-	t.reproduce(t.curl("GET", "/echo/"+word, h, nil))
+	t.reproduceHTTP(t.curl("GET", "/echo/"+word, h, nil), 200)
 	c, err := t.dial()
 	if err != nil {
 		return err
@@ -161,28 +153,25 @@ func connectionClose(t *T) error {
 }
 
 func httpConcurrent(t *T) error {
-	conns, err := t.dialAll(3)
-	if err != nil {
-		return err
-	}
-	defer closeAll(conns)
-	for i := len(conns) - 1; i >= 0; i-- {
+	host, port := t.reproAddr()
+	t.reproduce("for i in 1 2 3; do (sleep $((4 - i)); printf 'GET /echo/c%%s HTTP/1.1\\r\\nHost: %s\\r\\n\\r\\n' $i) | nc -N %s %s & sleep 0.2; done; wait   # opened 1, 2, 3; used 3, 2, 1", host, host, port)
+	return t.inReverse(func(c *conn, i int) error {
 		word := t.randomWord()
-		if _, err := t.exchange(conns[i], request("GET", "/echo/"+word, nil, nil), textBody(word)); err != nil {
-			f := asFailure(err)
-			f.Detail = fmt.Sprintf("three connections were opened, then used last first; this was connection %d", i+1)
-			f.Hint = "serve each connection concurrently, so an open connection never blocks the next one"
-			return f
-		}
-	}
-	return nil
+		_, err := t.exchange(c, request("GET", "/echo/"+word, nil, nil), textBody(word))
+		return err
+	}, func(i int) string {
+		return fmt.Sprintf("three connections were opened, then used last first; this was connection %d", i+1)
+	}, "serve each connection concurrently, so an open connection never blocks the next one")
 }
 
 func postBodyConsumed(t *T) error {
-	body := []byte(strings.Repeat(t.randomWord()+" ", 400)) // well over 1 KiB
+	const copies = 400
+	word := t.randomWord()
+	body := []byte(strings.Repeat(word+" ", copies)) // well over 1 KiB
 	path := "/" + t.randomWord()
-	post := request("POST", path, []string{"Content-Type: text/plain"}, body)
-	t.reproduce(t.curl("POST", path, []string{"Content-Type: text/plain"}, []byte("...")))
+	h := []string{"Content-Type: text/plain"}
+	post := request("POST", path, h, body)
+	t.reproduceHTTP(t.curlPiped(fmt.Sprintf("printf '%%.0s%s ' $(seq %d)", word, copies), "POST", path, h), 404)
 	c, err := t.dial()
 	if err != nil {
 		return err
@@ -191,15 +180,10 @@ func postBodyConsumed(t *T) error {
 	if _, err := t.exchange(c, post, want{code: 404}); err != nil {
 		return err
 	}
-	word := t.randomWord()
-	next := request("GET", "/echo/"+word, nil, nil)
-	if _, err := t.exchange(c, next, textBody(word)); err != nil {
-		f := asFailure(err)
-		f.Detail = fmt.Sprintf("the POST before it, on the same connection, carried a %d-byte body (Content-Length: %d)", len(body), len(body))
-		f.Hint = "read exactly Content-Length bytes of body after the headers, even when no route wants them; otherwise they are read as the next request"
-		return f
-	}
-	return nil
+	next := t.randomWord()
+	_, err = t.exchange(c, request("GET", "/echo/"+next, nil, nil), textBody(next))
+	return annotate(err, fmt.Sprintf("the POST before it, on the same connection, carried a %d-byte body (Content-Length: %d)", len(body), len(body)),
+		"read exactly Content-Length bytes of body after the headers, even when no route wants them; otherwise they are read as the next request")
 }
 
 // inParallel runs fn for each index at once and returns the first failure

@@ -38,6 +38,16 @@ func (t *T) dial() (*conn, error) {
 	return &conn{t: t, c: c}, nil
 }
 
+// dialAndSend opens a connection and sends b on it. The caller closes the
+// connection, which is never nil, whether or not the dial worked.
+func (t *T) dialAndSend(b []byte) (*conn, error) {
+	c, err := t.dial()
+	if err != nil {
+		return &conn{t: t, c: nopConn{}}, err
+	}
+	return c, c.send(b)
+}
+
 // dialAll opens n connections before any is used, as the concurrency
 // checks need: a server that serves one connection at a time accepts the
 // first and leaves the others waiting.
@@ -47,9 +57,7 @@ func (t *T) dialAll(n int) ([]*conn, error) {
 		c, err := t.dial()
 		if err != nil {
 			closeAll(conns)
-			f := asFailure(err)
-			f.Detail = fmt.Sprintf("%d connections were already open", i)
-			return nil, f
+			return nil, annotate(err, fmt.Sprintf("%d connections were already open", i), "")
 		}
 		conns = append(conns, c)
 	}
@@ -83,6 +91,12 @@ func (t *T) serverHint() string {
 
 func (c *conn) Close() error { return c.c.Close() }
 
+// nopConn stands in for a connection that was never opened, so that a
+// caller can close what dialAndSend returns whether or not the dial worked.
+type nopConn struct{ net.Conn }
+
+func (nopConn) Close() error { return nil }
+
 // send writes b in one call and records it.
 func (c *conn) send(b []byte) error {
 	c.sent = append(c.sent, b...)
@@ -91,9 +105,34 @@ func (c *conn) send(b []byte) error {
 	}
 	c.c.SetWriteDeadline(time.Now().Add(c.t.timeout))
 	if _, err := c.c.Write(b); err != nil {
-		return &failure{Summary: "sending failed: " + describeNetErr(err, len(c.got)), Sent: c.sent, Got: c.got}
+		return &failure{Summary: "sending failed: " + describeNetErr(err, len(c.got)), Sent: c.sent, Got: c.got,
+			Hint: sendHint(err), cause: err}
 	}
 	return nil
+}
+
+// sendHint explains a write that failed: the server went away, or stopped
+// reading, before the request was complete.
+func sendHint(err error) string {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return "the server stopped reading before the request was complete: keep reading until the blank line after the headers and the Content-Length bytes of body have arrived"
+	}
+	return "the server closed the connection before the whole request was sent: keep reading until the request is complete (the blank line after the headers, then Content-Length bytes of body), however many reads that takes"
+}
+
+// sendInBackground writes b from another goroutine, for payloads larger than
+// the socket buffers: the server answers, or stops reading, while the tester
+// still sends, and a write in the check's own goroutine could block until
+// both sides' buffers were full. The write gives up after d; the channel
+// yields its error once.
+func (c *conn) sendInBackground(b []byte, d time.Duration) <-chan error {
+	errc := make(chan error, 1)
+	go func() {
+		c.c.SetWriteDeadline(time.Now().Add(d))
+		_, err := c.c.Write(b)
+		errc <- err
+	}()
+	return errc
 }
 
 // sendSlowly writes b in pieces of size n with a pause between them, to
@@ -188,24 +227,43 @@ func (c *conn) readUntil(delim []byte, limit int) ([]byte, error) {
 	}
 }
 
+// Sentinels for what a short read found, so that a check can give a hint
+// only where it explains that kind of failure (errors.Is).
+var (
+	errTimeout = errors.New("timeout")           // nothing more arrived in time
+	errClosed  = errors.New("connection closed") // the server closed its side
+
+	errStillOpen = errors.New("connection still open") // a close that was due did not come
+)
+
+// readError is a sentence for the learner that also says, for errors.Is,
+// which of the sentinels above (or which system error) it stands for.
+type readError struct {
+	msg   string
+	kinds []error
+}
+
+func (e *readError) Error() string   { return e.msg }
+func (e *readError) Unwrap() []error { return e.kinds }
+
 // why explains, after a read came up short, what the connection did.
 func (c *conn) why(deadline time.Time) error {
 	n := len(c.got) - c.pos
 	switch {
 	case c.eof && n == 0:
-		return errors.New("no response: the server closed the connection without answering")
+		return &readError{"no response: the server closed the connection without answering", []error{errClosed}}
 	case c.eof:
-		return fmt.Errorf("the server closed the connection after sending only %d bytes of it", n)
+		return &readError{fmt.Sprintf("the server closed the connection after sending only %d bytes of it", n), []error{errClosed}}
 	case c.err != nil:
-		return errors.New(describeNetErr(c.err, n))
+		return &readError{describeNetErr(c.err, n), []error{c.err}}
 	case c.t.ctx.Err() != nil:
-		return errors.New("interrupted")
+		return &readError{"interrupted", []error{c.t.ctx.Err()}}
 	}
 	wait := c.t.timeout.Round(100 * time.Millisecond)
 	if n == 0 {
-		return fmt.Errorf("timeout: no response within %v (is the server still reading, waiting for more input?)", wait)
+		return &readError{fmt.Sprintf("timeout: no response within %v (is the server still reading, waiting for more input?)", wait), []error{errTimeout}}
 	}
-	return fmt.Errorf("timeout: only %d bytes arrived within %v, then nothing more", n, wait)
+	return &readError{fmt.Sprintf("timeout: only %d bytes arrived within %v, then nothing more", n, wait), []error{errTimeout}}
 }
 
 // expectClosed waits up to grace for the server to close its side, ignoring
@@ -223,9 +281,9 @@ func (c *conn) expectClosed(grace time.Duration) error {
 	case c.err != nil && isReset(c.err):
 		return nil // a reset closes the connection too
 	case c.err != nil:
-		return errors.New(describeNetErr(c.err, 0))
+		return &readError{describeNetErr(c.err, 0), []error{c.err}}
 	}
-	return fmt.Errorf("the server did not close the connection within %v", grace)
+	return &readError{fmt.Sprintf("the server did not close the connection within %v", grace), []error{errStillOpen}}
 }
 
 // extra waits up to d for bytes the check did not ask for, and consumes

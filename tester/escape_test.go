@@ -85,14 +85,15 @@ func TestShellQuote(t *testing.T) {
 func TestChecksFor(t *testing.T) {
 	one := checksFor(1, false)
 	require.NotEmpty(t, one)
-	assert.Equal(t, bindSlug, one[0].slug, "binding is always the first check")
+	assert.Equal(t, "bind", one[0].slug, "binding is always the first check")
+	assert.True(t, one[0].always, "-run must not skip binding")
 
 	seen := map[string]bool{}
 	for _, c := range registry {
 		assert.False(t, seen[c.slug], "slug %q registered twice", c.slug)
 		seen[c.slug] = true
 		assert.NotEmpty(t, c.read, "check %q must say what to read when it fails", c.slug)
-		assert.True(t, c.slug == bindSlug || c.run != nil, "check %q has no run function", c.slug)
+		assert.NotNil(t, c.run, "check %q has no run function", c.slug)
 		assert.False(t, strings.ContainsAny(c.slug, " _"), "slug %q: use lowercase words and dashes", c.slug)
 	}
 	for n := 1; n <= 6; n++ {

@@ -68,20 +68,20 @@ func (s *server) afterSweep() string {
 }
 
 // afterRun reports, as one more failed check of the stage, a listener the
-// server left behind, so that such a run never counts as passed. It returns
-// checks with that check appended when it failed, for the stage's count.
-// After an earlier failure it only prints it, so that the stage's verdict
-// still points at the first failure.
-func (s *server) afterRun(rep *reporter, prefix string, stage int, res *stageResult, checks []check) []check {
+// server left behind, so that such a run never counts as passed. After an
+// earlier failure it only prints it, so that the stage's verdict still
+// points at the first failure.
+func (s *server) afterRun(rep *reporter, prefix string, stage int, res *stageResult) {
 	if s == nil || s.leftover == nil {
-		return checks
+		return
 	}
 	c := check{stage: stage, slug: leftoverSlug, name: "leaves nothing running after it exits"}
 	printFailure(rep, prefix, c, s.leftover, nil)
-	if !res.Passed {
-		return checks
+	for _, cr := range res.Checks {
+		if !cr.Passed {
+			return
+		}
 	}
+	res.Planned = append(res.Planned, c.slug)
 	res.Checks = append(res.Checks, checkResult{Stage: stage, Slug: c.slug, Name: c.name, Failure: s.leftover})
-	res.Passed = false
-	return append(checks, c)
 }

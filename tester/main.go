@@ -10,6 +10,7 @@
 //	go run ./tester -stage 2 -dir ~/mine  against ~/mine/your_program.sh
 //	go run ./tester -stage 2 -cmd 'python3 app.py'
 //	go run ./tester -stage 2 -addr localhost:4221
+//	go run ./tester -stage 2 -list        the checks of stage 2, and what they require
 package main
 
 import (
@@ -22,7 +23,9 @@ import (
 	"os/signal"
 	"regexp"
 	"runtime"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"httpworkbook/stages"
@@ -30,19 +33,21 @@ import (
 
 // options are the tester's command-line flags.
 type options struct {
-	stage   int
-	ref     int
-	dir     string
-	cmd     string
-	addr    string
-	files   string
-	seed    int64
-	strict  bool
-	verbose bool
-	json    bool
-	run     *regexp.Regexp
-	wait    time.Duration
-	timeout time.Duration
+	stage    int
+	ref      int
+	dir      string
+	cmd      string
+	addr     string
+	files    string
+	seed     int64
+	strict   bool
+	pedantic bool
+	list     bool
+	verbose  bool
+	json     bool
+	run      *regexp.Regexp
+	wait     time.Duration
+	timeout  time.Duration
 }
 
 func main() {
@@ -56,39 +61,18 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	if sub, ok := findSubcommand(args); ok {
 		return sub.run(args[1:], stdout, stderr)
 	}
-	fs := flag.NewFlagSet("tester", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var o options
-	var runPattern string
-	fs.IntVar(&o.stage, "stage", 0, "test this stage (1-6), with the earlier stages' checks that still apply; 0 tests every stage against its reference")
-	fs.IntVar(&o.ref, "ref", 0, "test the reference solution of this stage instead of the selected stage's (instructors: does stage 3's reference pass stage 4?)")
-	fs.StringVar(&o.dir, "dir", "", "test the program started by `PATH`/your_program.sh, CodeCrafters' convention")
-	fs.StringVar(&o.cmd, "cmd", "", "test the server started by this shell `command`")
-	fs.StringVar(&o.addr, "addr", "", "test a server already running at `host:port`")
-	fs.StringVar(&o.files, "directory", "", "with -addr: the directory that server serves files from (stage 4 on)")
-	fs.Int64Var(&o.seed, "seed", 0, "seed for the random payloads; a failed run prints the seed that reproduces it")
-	fs.BoolVar(&o.strict, "strict", false, "also run the strict checks: malformed, oversized and incomplete requests")
-	fs.BoolVar(&o.verbose, "v", false, "show the raw bytes of every exchange")
-	fs.BoolVar(&o.json, "json", false, "print a JSON report on standard output; progress goes to standard error")
-	fs.StringVar(&runPattern, "run", "", "run only the checks whose slug matches this `regexp`")
-	fs.DurationVar(&o.wait, "wait", 15*time.Second, "how long to wait for the server to accept connections")
-	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "how long one read may wait for the server")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: go run ./tester [-stage N] [-dir PATH | -cmd COMMAND | -addr HOST:PORT] [flags]\n\n")
-		fmt.Fprintf(stderr, "With no -stage, every stage's checks run against that stage's reference solution.\n\nFlags:\n")
-		fs.PrintDefaults()
-		printSubcommands(stderr)
-	}
-	if err := fs.Parse(args); err != nil {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		if o != nil && o.json && !errors.Is(err, errUsage) {
+			(&report{Schema: reportSchema, Error: err.Error()}).writeJSON(stdout)
+		}
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintf(stderr, "tester: %v\n", err)
+		}
 		return 2
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "tester: unexpected argument %q (flags go before it?)\n", fs.Arg(0))
-		return 2
-	}
-	if err := o.validate(runPattern); err != nil {
-		fmt.Fprintf(stderr, "tester: %v\n", err)
-		return 2
+	if o.list {
+		return listChecks(stdout, o)
 	}
 
 	out := stdout
@@ -104,8 +88,16 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	result, err := run(ctx, &o, rep)
-	if o.json && result != nil {
+	result, err := run(ctx, o, rep)
+	if o.json {
+		if result == nil {
+			result = &report{Schema: reportSchema, Seed: o.seed}
+		}
+		if err != nil && ctx.Err() == nil {
+			result.Error = err.Error()
+		}
+		result.Interrupted = result.Interrupted || ctx.Err() != nil
+		result.Passed = result.Passed && err == nil && ctx.Err() == nil
 		result.writeJSON(stdout)
 	}
 	switch {
@@ -119,6 +111,46 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// errUsage marks a command line the flag package has already explained.
+var errUsage = errors.New("usage")
+
+// parseFlags reads the command line into options and checks them. The
+// options come back with an error too, so that -json can report it.
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("tester", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	var runPattern string
+	fs.IntVar(&o.stage, "stage", 0, "test this stage (1-6), with the earlier stages' checks that still apply; 0 tests every stage against its reference")
+	fs.IntVar(&o.ref, "ref", 0, "test the reference solution of this stage instead of the selected stage's (instructors: does stage 3's reference pass stage 4?)")
+	fs.StringVar(&o.dir, "dir", "", "test the program started by `PATH`/your_program.sh, CodeCrafters' convention")
+	fs.StringVar(&o.cmd, "cmd", "", "test the server started by this shell `command`")
+	fs.StringVar(&o.addr, "addr", "", "test a server already running at `host:port`")
+	fs.StringVar(&o.files, "directory", "", "with -addr: the directory that server serves files from (stage 4 on)")
+	fs.Int64Var(&o.seed, "seed", 0, "seed for the random payloads; a failed run prints the seed that reproduces it")
+	fs.BoolVar(&o.strict, "strict", false, "also run the strict checks: malformed, oversized and incomplete requests")
+	fs.BoolVar(&o.pedantic, "pedantic", false, "make warnings failures: the SHOULDs of the RFCs and the cards' choices, as the reference behaves")
+	fs.BoolVar(&o.list, "list", false, "list the checks of -stage N (or of every stage) with what they require, and exit")
+	fs.BoolVar(&o.verbose, "v", false, "show the raw bytes of every exchange")
+	fs.BoolVar(&o.json, "json", false, "print a JSON report on standard output; progress goes to standard error")
+	fs.StringVar(&runPattern, "run", "", "run only the checks whose slug matches this `regexp`")
+	fs.DurationVar(&o.wait, "wait", 15*time.Second, "how long to wait for the server to accept connections")
+	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "how long one read may wait for the server")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: go run ./tester [-stage N] [-dir PATH | -cmd COMMAND | -addr HOST:PORT] [flags]\n\n")
+		fmt.Fprintf(stderr, "With no -stage, every stage's checks run against that stage's reference solution.\n\nFlags:\n")
+		fs.PrintDefaults()
+		printSubcommands(stderr)
+	}
+	if err := fs.Parse(args); err != nil {
+		return &o, errUsage
+	}
+	if fs.NArg() > 0 {
+		return &o, fmt.Errorf("unexpected argument %q (flags go before it?)", fs.Arg(0))
+	}
+	return &o, o.validate(runPattern)
 }
 
 func (o *options) validate(runPattern string) error {
@@ -154,6 +186,9 @@ func (o *options) validate(runPattern string) error {
 			return fmt.Errorf("-run: %w", err)
 		}
 		o.run = re
+		if err := o.checkRunSelects(len(all)); err != nil {
+			return err
+		}
 	}
 	if o.seed == 0 {
 		o.seed = time.Now().UnixNano() % 1_000_000
@@ -166,4 +201,66 @@ func (o *options) validate(runPattern string) error {
 func compiledAt() string {
 	_, file, _, _ := runtime.Caller(0)
 	return file
+}
+
+// checkRunSelects refuses a -run pattern that names no check: running only
+// the bind check and calling it a pass would tell the learner nothing.
+func (o *options) checkRunSelects(stageCount int) error {
+	first, last, strict := o.stage, o.stage, o.strict
+	if o.stage == 0 {
+		first, last, strict = 1, stageCount, true
+	}
+	var slugs []string
+	for n := first; n <= last; n++ {
+		if selects(checksFor(n, strict), o.run) {
+			return nil
+		}
+	}
+	for _, c := range checksFor(last, strict) {
+		slugs = append(slugs, c.slug)
+	}
+	where := fmt.Sprintf("stage %d", last)
+	if o.stage == 0 {
+		where = "any stage"
+		slugs = nil
+		for _, c := range registry {
+			slugs = append(slugs, c.slug)
+		}
+	}
+	msg := fmt.Sprintf("-run %q matches no check of %s; the slugs are: %s", o.run, where, strings.Join(slugs, ", "))
+	if !strict && selects(checksFor(last, true), o.run) {
+		msg += " (it matches a strict check: add -strict)"
+	}
+	return errors.New(msg)
+}
+
+// listChecks prints the checks of the selected stage, or of every stage:
+// slug, name, where the card says what each requires, and whether it needs
+// -strict.
+func listChecks(w io.Writer, o *options) int {
+	all, err := stages.All()
+	if err != nil {
+		fmt.Fprintf(w, "tester: %v\n", err)
+		return 2
+	}
+	for _, st := range all {
+		if o.stage != 0 && st.Number != o.stage {
+			continue
+		}
+		checks := checksFor(st.Number, true)
+		fmt.Fprintf(w, "stage %d: %s (%d checks)\n", st.Number, st.Title, len(checks))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  slug\tstage\tdescribed in\trequires")
+		for _, c := range checks {
+			name := c.name
+			if c.strict {
+				name += " (-strict)"
+			}
+			card, _, _ := strings.Cut(c.read, " ")
+			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", c.slug, c.stage, card, name)
+		}
+		tw.Flush()
+		fmt.Fprintln(w)
+	}
+	return 0
 }

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -18,14 +18,13 @@ func run(ctx context.Context, o *options, rep *reporter) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	result := &report{Seed: o.seed, Strict: o.strict, Passed: true}
+	result := &report{Schema: reportSchema, Seed: o.seed, Strict: o.strict, Pedantic: o.pedantic, Passed: true}
 	rep.line("[tester]", "seed %d", o.seed)
 
 	if o.stage != 0 {
 		st, err := runStage(ctx, o, rep, all[o.stage-1], o.strict)
 		if st != nil {
-			result.Stages = append(result.Stages, *st)
-			result.Passed = st.Passed
+			result.add(*st)
 		}
 		return result, err
 	}
@@ -45,12 +44,14 @@ func run(ctx context.Context, o *options, rep *reporter) (*report, error) {
 			result.Stages = append(result.Stages, stageResult{Stage: stage.Number, Title: stage.Title, Skipped: stage.Dir + " is not written yet"})
 			continue
 		}
+		if o.run != nil && !selects(checksFor(stage.Number, true), o.run) {
+			continue // -run names none of this stage's checks
+		}
 		st, err := runStage(ctx, o, rep, stage, true)
 		if err != nil {
 			return result, err
 		}
-		result.Stages = append(result.Stages, *st)
-		result.Passed = result.Passed && st.Passed
+		result.add(*st)
 	}
 	rep.summary(result)
 	return result, nil
@@ -80,110 +81,204 @@ func refStage(o *options, stage stages.Stage) stages.Stage {
 	return stage
 }
 
-// runStage starts the server for one stage, runs the checks that apply in
-// order, and stops at the first failure. The server is always stopped.
+// runStage starts the server for one stage, runs the checks planned for it
+// in order, and stops at the first failure. The server is always stopped.
 func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage, strict bool) (*stageResult, error) {
 	prefix := fmt.Sprintf("[stage-%d]", stage.Number)
 	res := &stageResult{Stage: stage.Number, Title: stage.Title, Target: o.target(stage)}
 	rep.line(prefix, "%s: testing %s", stage.Title, res.Target)
 	started := time.Now()
 
-	tmp, err := os.MkdirTemp("", "httpworkbook-tester-")
+	plan := planChecks(stage.Number, strict, o)
+	for _, c := range plan {
+		res.Planned = append(res.Planned, c.slug)
+	}
+	env, err := startStage(ctx, o, rep, stage)
 	if err != nil {
 		return res, err
 	}
-	defer os.RemoveAll(tmp)
-	files := o.files
-	if files == "" {
-		files = filepath.Join(tmp, "files")
-		if err := os.Mkdir(files, 0o755); err != nil {
-			return res, err
-		}
-	}
+	defer env.close()
 
-	t := &T{ctx: ctx, addr: o.addr, files: files, rep: rep, timeout: o.timeout}
-	var srv *server
-	var port string
-	var probe4221 bool
-	if o.addr == "" {
-		spec, err := serverCommand(ctx, o, rep, stage, tmp)
-		if err != nil {
-			return res, err
-		}
-		// From stage 4 on, servers serve files from --directory, as in
-		// CodeCrafters. An earlier stage's reference (with -ref) has no
-		// such flag and would refuse to start, hiding the checks' verdict.
-		if stage.Number >= 4 && (o.dir != "" || o.cmd != "" || refStage(o, stage).Number >= 4) {
-			spec.argv = append(spec.argv, "--directory", files)
-		}
-		if port, err = freePort(); err != nil {
-			return res, err
-		}
-		probe4221 = spec.learner
-		srv, err = startServer(rep, spec, port)
-		if err != nil {
-			return res, err
-		}
-		defer srv.stop()
-		t.server = srv
-	}
-
-	checks := checksFor(stage.Number, strict)
-	res.Passed = true
-	for _, c := range checks {
-		if ctx.Err() != nil {
-			res.Passed = false
-			break
-		}
-		if o.run != nil && c.slug != bindSlug && !o.run.MatchString(c.slug) {
-			continue
-		}
-		t.prefix = fmt.Sprintf("[stage-%d]", c.stage)
-		t.rng = newRand(o.seed, c.slug)
-		t.repro = nil
-		began := time.Now()
-		var err error
-		if c.slug == bindSlug {
-			err = t.waitForServer(port, o.wait, probe4221)
-		} else {
-			err = c.run(t)
-		}
-		cr := checkResult{Stage: c.stage, Slug: c.slug, Name: c.name, Passed: err == nil, Millis: time.Since(began).Milliseconds(), Reproduce: t.repro}
-		if err != nil && ctx.Err() != nil {
-			// Interrupted: the check did not fail, it was stopped.
-			res.Passed = false
-			break
-		}
-		if err != nil {
-			f := asFailure(err)
-			if f.Hint == "" {
-				f.Hint = t.serverHint()
-			}
-			cr.Failure = f
-			printFailure(rep, t.prefix, c, f, t.repro)
-			res.Checks = append(res.Checks, cr)
-			res.Passed = false
-			break
-		}
-		rep.line(t.prefix, "%s %s", rep.paint(green, "✓"), c.name)
-		printRepro(rep, t.prefix, t.repro)
-		res.Checks = append(res.Checks, cr)
-	}
+	t := &T{ctx: ctx, addr: o.addr, files: env.files, rep: rep, timeout: o.timeout, pedantic: o.pedantic, listen: env.listen, server: env.srv}
+	runChecks(t, plan, o.seed, res)
 	res.elapsed = time.Since(started)
-	if srv != nil {
-		// Stop now rather than on return, so the server's last lines are
-		// printed before the verdict, not after it.
-		srv.stop()
-		checks = srv.afterRun(rep, prefix, stage.Number, res, checks)
-	}
-	if res.Passed {
-		rep.line(prefix, "%s all %d checks passed in %v", rep.paint(green, "✓"), len(res.Checks), res.elapsed.Round(time.Millisecond))
-	} else if ctx.Err() == nil {
-		last := res.Checks[len(res.Checks)-1]
-		rep.line(prefix, "%s %d of %d checks passed; rerun this one with: go run ./tester %s -seed %d -run '^%s$'",
-			rep.paint(red, "✗"), len(res.Checks)-1, len(checks), o.rerunFlags(stage), o.seed, last.Slug)
-	}
+	// Stop now rather than on return, so the server's last lines are
+	// printed before the verdict, not after it.
+	env.stopServer()
+	env.srv.afterRun(rep, prefix, stage.Number, res)
+	res.tally()
+	printVerdict(rep, prefix, o, stage, res)
 	return res, nil
+}
+
+// planChecks returns the checks a stage's run will try, in order: those
+// that apply, narrowed by -run, with the ones every other check needs.
+func planChecks(stage int, strict bool, o *options) []check {
+	var plan []check
+	for _, c := range checksFor(stage, strict) {
+		if o.run == nil || c.always || o.run.MatchString(c.slug) {
+			plan = append(plan, c)
+		}
+	}
+	return plan
+}
+
+// selects reports whether re names at least one of checks, not counting
+// those that run anyway. The leftover check, made after every run that
+// started a server, counts too: -run '^nothing-left-running$' repeats it
+// after the bind check alone.
+func selects(checks []check, re *regexp.Regexp) bool {
+	if re.MatchString(leftoverSlug) {
+		return true
+	}
+	for _, c := range checks {
+		if !c.always && re.MatchString(c.slug) {
+			return true
+		}
+	}
+	return false
+}
+
+// stageEnv is what one stage's run needs around its checks: a scratch
+// directory, the directory the server serves files from, and the server
+// itself when the tester started it.
+type stageEnv struct {
+	tmp    string
+	files  string
+	srv    *server
+	listen listenPlan
+}
+
+// startStage prepares the directories and, unless -addr names a running
+// server, starts the server under test.
+func startStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage) (*stageEnv, error) {
+	tmp, err := os.MkdirTemp("", "httpworkbook-tester-")
+	if err != nil {
+		return nil, err
+	}
+	env := &stageEnv{tmp: tmp, files: o.files, listen: listenPlan{wait: o.wait}}
+	if env.files == "" {
+		env.files = filepath.Join(tmp, "files")
+		if err := os.Mkdir(env.files, 0o755); err != nil {
+			env.close()
+			return nil, err
+		}
+	}
+	if o.addr == "" {
+		if err := env.startServer(ctx, o, rep, stage); err != nil {
+			env.close()
+			return nil, err
+		}
+	}
+	return env, nil
+}
+
+// startServer starts the server under test on a free port, given in PORT.
+func (env *stageEnv) startServer(ctx context.Context, o *options, rep *reporter, stage stages.Stage) error {
+	spec, err := serverCommand(ctx, o, rep, stage, env.tmp)
+	if err != nil {
+		return err
+	}
+	// From stage 4 on, servers serve files from --directory, as in
+	// CodeCrafters. An earlier stage's reference (with -ref) has no such
+	// flag and would refuse to start, hiding the checks' verdict.
+	if stage.Number >= 4 && (o.dir != "" || o.cmd != "" || refStage(o, stage).Number >= 4) {
+		spec.argv = append(spec.argv, "--directory", env.files)
+	}
+	if env.listen.port, err = freePort(); err != nil {
+		return err
+	}
+	env.listen.probe4221 = spec.learner
+	env.srv, err = startServer(rep, spec, env.listen.port)
+	return err
+}
+
+// stopServer stops the server, if the tester started one; it is safe to
+// call more than once.
+func (env *stageEnv) stopServer() {
+	if env.srv != nil {
+		env.srv.stop()
+	}
+}
+
+// close stops the server and removes the scratch directory.
+func (env *stageEnv) close() {
+	env.stopServer()
+	os.RemoveAll(env.tmp)
+}
+
+// runChecks runs the plan in order, recording each result in res, and
+// stops at the first failure or when the run is interrupted.
+func runChecks(t *T, plan []check, seed int64, res *stageResult) {
+	for _, c := range plan {
+		if t.ctx.Err() != nil {
+			res.Interrupted = true
+			return
+		}
+		cr := runCheck(t, c, seed)
+		if cr.Failure != nil && t.ctx.Err() != nil {
+			// Interrupted: the check did not fail, it was stopped.
+			res.Interrupted = true
+			return
+		}
+		res.Checks = append(res.Checks, cr)
+		if cr.Failure != nil {
+			return
+		}
+	}
+}
+
+// fallbackHint is the hint of a failure that no step explained, so that
+// every failure tells the learner where to go next.
+const fallbackHint = "run the command above by hand and compare the answer with the card's Tests section"
+
+// runCheck runs one check, prints its result and returns it.
+func runCheck(t *T, c check, seed int64) checkResult {
+	t.begin(c, seed)
+	began := time.Now()
+	err := c.run(t)
+	cr := checkResult{Stage: c.stage, Slug: c.slug, Name: c.name, Passed: err == nil,
+		Millis: time.Since(began).Milliseconds(), Warnings: t.warnings, repro: t.repro}
+	for _, r := range t.repro {
+		cr.Reproduce = append(cr.Reproduce, r.cmd)
+	}
+	switch {
+	case err == nil:
+		printPass(t.rep, t.prefix, c, t.warnings, t.repro)
+	case t.ctx.Err() == nil:
+		f := asFailure(err)
+		if f.Hint == "" {
+			f.Hint = t.serverHint()
+		}
+		if f.Hint == "" {
+			f.Hint = fallbackHint
+		}
+		cr.Failure = f
+		printFailure(t.rep, t.prefix, c, f, t.repro)
+	default:
+		cr.Failure = asFailure(err)
+	}
+	return cr
+}
+
+// printVerdict prints a stage's last line: how many checks passed, warned,
+// failed and did not run, and how to rerun the one that failed.
+func printVerdict(rep *reporter, prefix string, o *options, stage stages.Stage, res *stageResult) {
+	n := res.Counts
+	switch {
+	case res.Interrupted:
+		rep.line(prefix, "interrupted after %d of %d checks", len(res.Checks), len(res.Planned))
+	case res.Passed:
+		warned := ""
+		if n.Warned > 0 {
+			warned = fmt.Sprintf(", %d with warnings (-pedantic makes them failures)", n.Warned)
+		}
+		rep.line(prefix, "%s all %d checks passed in %v%s", rep.paint(green, "✓"), n.Passed, res.elapsed.Round(time.Millisecond), warned)
+	default:
+		last := res.Checks[len(res.Checks)-1]
+		rep.line(prefix, "%s %s; rerun this one with: go run ./tester %s -seed %d -run '^%s$'",
+			rep.paint(red, "✗"), n.String(), o.rerunFlags(stage), o.seed, last.Slug)
+	}
 }
 
 // rerunFlags repeats the flags that chose the stage and the server.
@@ -201,6 +296,9 @@ func (o *options) rerunFlags(stage stages.Stage) string {
 	}
 	if o.strict {
 		flags = append(flags, "-strict")
+	}
+	if o.pedantic {
+		flags = append(flags, "-pedantic")
 	}
 	return strings.Join(flags, " ")
 }
@@ -225,79 +323,10 @@ func serverCommand(ctx context.Context, o *options, rep *reporter, stage stages.
 	return launchSpec{argv: []string{bin}, prefix: "[" + ref.Dir + "]"}, nil
 }
 
-// waitForServer is the "binds to the port" step: it waits for the server
-// the tester started, or checks that the one at -addr answers.
-func (t *T) waitForServer(port string, wait time.Duration, probe4221 bool) error {
-	if t.server == nil {
-		deadline := time.Now().Add(wait)
-		for !reachable(t.addr) {
-			if time.Now().After(deadline) {
-				return &failure{Summary: fmt.Sprintf("nothing accepts connections at %s (waited %v)", t.addr, wait), Hint: "start your server first, or let the tester start it with -dir or -cmd"}
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		return nil
-	}
-	addr, err := t.server.waitListening(t.ctx, port, wait, probe4221)
-	if err != nil {
-		return err
-	}
-	t.addr = addr
-	return nil
-}
-
-// asFailure makes any error a failure to print.
-func asFailure(err error) *failure {
-	var f *failure
-	if errors.As(err, &f) {
-		return f
-	}
-	return &failure{Summary: err.Error()}
-}
-
-// printFailure explains a failed check: the summary, the exchange with every
-// \r\n visible, where expected and received first differ, and what to read.
-func printFailure(rep *reporter, prefix string, c check, f *failure, repro []string) {
-	rep.line(prefix, "%s %s", rep.paint(red, "✗"), c.name)
-	printRepro(rep, prefix, repro)
-	rep.line(prefix, "  %s", f.Summary)
-	if f.Detail != "" {
-		rep.line(prefix, "  %s", f.Detail)
-	}
-	if f.Sent != nil {
-		rep.block(prefix, "sent:", f.Sent)
-	}
-	if f.Want != nil {
-		rep.block(prefix, "expected:", f.Want)
-	}
-	if f.Sent != nil || f.Want != nil {
-		rep.block(prefix, "received:", f.Got)
-	}
-	if f.Diff == "" && f.Want != nil {
-		f.Diff = describeDiff(f.Want, f.Got)
-	}
-	if f.Diff != "" {
-		rep.line(prefix, "  %s", f.Diff)
-	}
-	if f.Hint != "" {
-		rep.line(prefix, "  hint: %s", f.Hint)
-	}
-	if c.read != "" {
-		rep.line(prefix, "  read: %s", c.read)
-	}
-}
-
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@,") == "" {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// printRepro prints the commands that repeat a check's requests by hand.
-func printRepro(rep *reporter, prefix string, repro []string) {
-	for _, cmd := range repro {
-		rep.line(prefix, "  $ %s", cmd)
-	}
 }
