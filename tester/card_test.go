@@ -109,8 +109,9 @@ func TestCardTablesAligned(t *testing.T) {
 			for _, width := range []int{80, 50} {
 				lines := terminal{width: width}.renderTable(b, width)
 				require.GreaterOrEqual(t, len(lines), 3)
-				starts := columnStarts(lines[1])
-				require.Len(t, starts, len(b.rows[0]), "%s: the rule has a dash run per column: %q", st.Card, lines[1])
+				rule := ruleLine(lines)
+				starts := columnStarts(rule)
+				require.Len(t, starts, len(b.rows[0]), "%s: the rule has a dash run per column: %q", st.Card, rule)
 				for _, line := range lines {
 					runes := []rune(line)
 					for _, s := range starts[1:] {
@@ -123,6 +124,17 @@ func TestCardTablesAligned(t *testing.T) {
 		}
 	}
 	assert.GreaterOrEqual(t, tables, 4, "the cards have tables to test")
+}
+
+// ruleLine returns the rule under a table's head, which a head of wrapped
+// cells pushes below the first line.
+func ruleLine(lines []string) string {
+	for _, l := range lines {
+		if strings.Trim(l, "- ") == "" && strings.Contains(l, "-") {
+			return l
+		}
+	}
+	return ""
 }
 
 func allBlocks(blocks []mdBlock) []mdBlock {
@@ -168,7 +180,7 @@ func TestCardTwo(t *testing.T) {
 		" 9. three connections opened together, used in reverse order: as in stage 1,",
 		"10. a POST body to an unknown path is read: POST /kobari with Content-Type:",
 		"    text/plain and a body of about 2,800 bytes; expects 404 Not Found, then a",
-		"User-Agent curl\\r\\n (no colon)           400 Bad Request",
+		"User-Agent curl\\r\\n (no    400 Bad Request (RFC 9112  the close",
 		"- Chapter 2: parsing HTTP/1.1 (docs/02-parse.md)",
 		"This card is stages/02-parse.md in the workbook. Next: go run ./tester card 3",
 	} {

@@ -71,7 +71,7 @@ func TestInitStarterBindsButDoesNotEcho(t *testing.T) {
 			assert.Regexp(t, `(?m)^\[your_server\] .*listening on `, out)
 			assert.Contains(t, out, "✗ echoes a short line", out)
 			assert.Regexp(t, `(?m)^\[stage-1\]   read: stages/01-echo\.md#tests`, out)
-			assert.Contains(t, out, "1 of 6 checks passed")
+			assert.Contains(t, out, "1 passed, 1 failed, 4 did not run, of 6 checks")
 		})
 	}
 }
