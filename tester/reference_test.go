@@ -65,6 +65,9 @@ func TestReproduceLines(t *testing.T) {
 	t.Parallel()
 	for _, tool := range []string{"sh", "curl", "nc", "gunzip"} {
 		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv(requireToolchainsEnv) == "1" {
+				t.Fatalf("%s is not installed: the reproduce lines need it, and %s=1 requires it", tool, requireToolchainsEnv)
+			}
 			t.Skipf("%s is not installed: the reproduce lines need it", tool)
 		}
 	}
