@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -161,8 +162,15 @@ func TestDecodeJSON(t *testing.T) {
 	}
 }
 
+// TestDecodeUser goes through the rules of a name: visible, at most 256
+// bytes, printable. "\u200b" in a body is JSON's escape; the decoder
+// turns it into the character, as if it had been sent raw.
 func TestDecodeUser(t *testing.T) {
 	const blank = `field "name" is required and must not be blank`
+	tooLong := func(n int) string {
+		return fmt.Sprintf(`field "name" must be at most 256 bytes of UTF-8, not %d`, n)
+	}
+	notPrintable := func(what string) string { return `field "name" must be printable text, not hold ` + what }
 	tests := []struct {
 		body   string
 		status int // 0: accepted
@@ -171,15 +179,51 @@ func TestDecodeUser(t *testing.T) {
 		{`{"name": "Ada Lovelace"}`, 0, ""},
 		{`{"name": " Ada "}`, 0, ""}, // kept as sent
 		{`{"name": "Zoë 🙂"}`, 0, ""},
+		{`{"name": "` + strings.Repeat("a", 256) + `"}`, 0, ""},
+		{`{"name": "` + strings.Repeat("é", 128) + `"}`, 0, ""},           // 256 bytes, 128 characters
+		{`{"name": "山田\u3000太郎"}`, 0, ""},                                 // an ideographic space (Zs)
+		{`{"name": "Ada\u00a0King"}`, 0, ""},                              // a no-break space (Zs)
+		{`{"name": "\ud83d\udc69\u200d\ud83d\udc67"}`, 0, ""},             // two emoji joined by U+200D
+		{`{"name": "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645"}`, 0, ""}, // Persian, with a zero-width non-joiner
+		{`{"name": "1\ufe0f\u20e3"}`, 0, ""},                              // a keycap: a digit and two marks
+		{`{"name": "a\u0301"}`, 0, ""},                                    // a letter and a combining accent
+
 		{`{}`, 400, blank},
 		{`{"name": ""}`, 400, blank},
 		{`{"name": " \t"}`, 400, blank},
 		{`{"name": null}`, 400, blank},
 		{`null`, 400, blank},
+		{"{\"name\": \"\u200b\"}", 400, blank},                       // a zero-width space, raw
+		{`{"name": "\u200b"}`, 400, blank},                           // and escaped
+		{`{"name": "\u200d"}`, 400, blank},                           // a joiner with nothing to join
+		{`{"name": "\u200b\u200d\ufeff\u00ad"}`, 400, blank},         // four invisible format characters
+		{`{"name": "\u3000\u00a0 "}`, 400, blank},                    // spaces only
+		{`{"name": "\u0301\u0301"}`, 400, blank},                     // combining marks with no letter
+		{`{"name": "` + strings.Repeat(" ", 300) + `"}`, 400, blank}, // blank before too long
 		{`{"name": true}`, 400, `field "name" must be a string, not a boolean (at byte 13)`},
+
+		{`{"name": "` + strings.Repeat("a", 257) + `"}`, 400, tooLong(257)},
+		{`{"name": "` + strings.Repeat("é", 129) + `"}`, 400, tooLong(258)},
+		{`{"name": "` + strings.Repeat("a", 1<<19) + `"}`, 400, tooLong(1 << 19)},
+		{`{"name": "` + strings.Repeat(`\u200b`, 200) + `a"}`, 400, tooLong(601)}, // too long before not printable
+
+		{`{"name": "Ada\u200bKing"}`, 400, notPrintable("U+200B, an invisible format character (Cf)")},
+		{`{"name": "\u202eAda"}`, 400, notPrintable("U+202E, an invisible format character (Cf)")}, // right-to-left override
+		{`{"name": "Ada\u0000"}`, 400, notPrintable("U+0000, a control character (Cc)")},
+		{`{"name": "Ada\nKing"}`, 400, notPrintable("U+000A, a control character (Cc)")},
+		{`{"name": "Ada\tKing"}`, 400, notPrintable("U+0009, a control character (Cc)")},
+		{`{"name": "Ada\u007f"}`, 400, notPrintable("U+007F, a control character (Cc)")},
+		{`{"name": "Ada\u2028"}`, 400, notPrintable("U+2028, a line or paragraph separator (Zl, Zp)")},
+		{`{"name": "Ada\ue000"}`, 400, notPrintable("U+E000, a private-use character (Co)")},
+		{`{"name": "Ada\udb40\udc67"}`, 400, notPrintable("U+E0067, an invisible format character (Cf)")}, // a tag character
+		{`{"name": "Ada\u0378"}`, 400, notPrintable("U+0378, a code point Unicode has not assigned (Cn)")},
 	}
 	for _, tt := range tests {
-		t.Run(tt.body, func(t *testing.T) {
+		name := tt.body
+		if len(name) > 60 {
+			name = fmt.Sprintf("%s...(%d bytes)", name[:40], len(name))
+		}
+		t.Run(name, func(t *testing.T) {
 			in, err := decodeUser(withBody("POST", "/users", "application/json", tt.body))
 			if tt.status == 0 {
 				require.Nil(t, err)
@@ -222,6 +266,9 @@ func FuzzDecodeUser(f *testing.F) {
 		{"application/json", "\xef\xbb\xbf{\"name\": \"bom\"}"},
 		{"application/json", `{"Name": "Ada"}`},
 		{"application/json", `{"n\u0061me": "Ada"}`},
+		{"application/json", `{"name": "\u200b"}`},
+		{"application/json", `{"name": "a\u200db"}`},
+		{"application/json", `{"name": "` + strings.Repeat("a", 257) + `"}`},
 	} {
 		f.Add(seed.contentType, []byte(seed.body))
 	}
@@ -260,7 +307,12 @@ func FuzzDecodeUser(f *testing.F) {
 		require.True(t, isJSON, "accepted a body sent as %q", contentType)
 		require.True(t, json.Valid(body), "accepted invalid JSON %q", body)
 		require.True(t, utf8.Valid(body), "accepted a body that is not UTF-8: %q", body)
-		require.NotEmpty(t, strings.TrimSpace(in.Name))
+		require.LessOrEqual(t, len(in.Name), maxNameBytes)
+		require.True(t, strings.ContainsFunc(in.Name, func(r rune) bool { return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S) }),
+			"accepted the blank name %q", in.Name)
+		for _, r := range in.Name {
+			require.True(t, unicode.IsGraphic(r) || r == 0x200c || r == 0x200d, "accepted %U in a name", r)
+		}
 		// A token walk of its own, to see every key the body has: a map
 		// would keep one of two equal keys.
 		dec := json.NewDecoder(bytes.NewReader(body))

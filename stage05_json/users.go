@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // users is the stage's one resource, kept in memory. Its handlers are
@@ -30,6 +32,11 @@ type User struct {
 	ID   int    `json:"id"`
 	Name string `json:"name"`
 }
+
+// maxNameBytes is the longest name, in bytes of UTF-8: 256 is room for
+// any real name, in any script, and a little fun. It bounds the memory a
+// user costs, which a name of 1 MiB, the largest body, did not.
+const maxNameBytes = 256
 
 // userStore holds the users in memory. Every connection has its own
 // goroutine, so two requests can reach the store at the same moment; mu
@@ -194,10 +201,66 @@ func decodeUser(req *Request) (userInput, *APIError) {
 	if err := decodeJSON(req, &in); err != nil {
 		return in, err
 	}
-	if strings.TrimSpace(in.Name) == "" {
-		return in, &APIError{400, `field "name" is required and must not be blank`}
+	if msg := nameProblem(in.Name); msg != "" {
+		return in, &APIError{400, msg}
 	}
 	return in, nil
+}
+
+// nameProblem says what is wrong with a name, or returns "" for a good
+// one: at least one visible character, at most maxNameBytes, and
+// printable throughout. The checks come in that order, so a name of
+// spaces or of one zero-width space is "blank", whatever else it is.
+// Leading and trailing spaces are kept, as the client sent them.
+func nameProblem(name string) string {
+	switch {
+	case strings.IndexFunc(name, isVisible) < 0:
+		return `field "name" is required and must not be blank`
+	case len(name) > maxNameBytes:
+		return fmt.Sprintf(`field "name" must be at most %d bytes of UTF-8, not %d`, maxNameBytes, len(name))
+	}
+	if i := strings.IndexFunc(name, func(r rune) bool { return !isPrintable(r) }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(name[i:])
+		return fmt.Sprintf(`field "name" must be printable text, not hold U+%04X, %s`, r, unprintableKind(r))
+	}
+	return ""
+}
+
+// isVisible reports whether r leaves a mark: a letter, a digit or other
+// number, punctuation or a symbol (Unicode categories L, N, P, S). Spaces
+// (Zs) and combining marks (M) are printable but not visible on their
+// own, so a name of only those is blank.
+func isVisible(r rune) bool {
+	return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S)
+}
+
+// isPrintable reports whether r may appear in a name: what Go calls
+// graphic (categories L, M, N, P, S and the spaces Zs), and the two
+// format characters that spelling needs, the zero-width non-joiner and
+// joiner (U+200C, U+200D), used in Persian and Indic words and in emoji
+// sequences such as a family. Every other format character (Cf) is
+// refused: zero-width spaces and the bidirectional overrides make two
+// different names look the same, or text around them display reversed.
+// So are controls (Cc), line and paragraph separators (Zl, Zp), private
+// use (Co) and code points Unicode has not assigned (Cn).
+func isPrintable(r rune) bool {
+	return unicode.IsGraphic(r) || r == '\u200c' || r == '\u200d'
+}
+
+// unprintableKind names the category of a rune isPrintable refuses, for
+// the error message.
+func unprintableKind(r rune) string {
+	switch {
+	case unicode.Is(unicode.Cc, r):
+		return "a control character (Cc)"
+	case unicode.Is(unicode.Cf, r):
+		return "an invisible format character (Cf)"
+	case unicode.In(r, unicode.Zl, unicode.Zp):
+		return "a line or paragraph separator (Zl, Zp)"
+	case unicode.Is(unicode.Co, r):
+		return "a private-use character (Co)"
+	}
+	return "a code point Unicode has not assigned (Cn)"
 }
 
 // userID returns the :id parameter as an id, or the 404 that answers a
