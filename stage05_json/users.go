@@ -16,11 +16,12 @@ import (
 // users is the stage's one resource, kept in memory. Its handlers are
 // methods, and users.get is a func value like any other: the method bound
 // to this store, which is how a handler gets at state without a global
-// variable per piece of it. Tests build their own store.
-var users = &userStore{}
+// variable per piece of it. Tests build their own store. main sets its
+// bound from -max-users.
+var users = newUserStore(defaultMaxUsers)
 
 var (
-	_ = app.GET("/users", JSON(users.list))
+	_ = app.GET("/users", users.list)
 	_ = app.POST("/users", users.create)
 	_ = app.GET("/users/:id", JSON(users.get))
 	_ = app.Handle("PUT", "/users/:id", JSON(users.update))
@@ -33,10 +34,21 @@ type User struct {
 	Name string `json:"name"`
 }
 
-// maxNameBytes is the longest name, in bytes of UTF-8: 256 is room for
-// any real name, in any script, and a little fun. It bounds the memory a
-// user costs, which a name of 1 MiB, the largest body, did not.
-const maxNameBytes = 256
+// The bounds of the API. Each one caps the memory a client can make the
+// server hold: a store of at most max users, each with a name of at most
+// maxNameBytes, costs a few MiB at most, and a page of at most maxPage
+// users a few hundred KiB to encode, however many clients ask for one.
+const (
+	// defaultMaxUsers is how many users the store holds unless -max-users
+	// says otherwise.
+	defaultMaxUsers = 10000
+	// maxNameBytes is the longest name, in bytes of UTF-8: 256 is room
+	// for any real name, in any script, and a little fun. A name of 1 MiB,
+	// the largest body, was possible before.
+	maxNameBytes = 256
+	// maxPage is the most users one GET /users lists, and its default.
+	maxPage = 100
+)
 
 // userStore holds the users in memory. Every connection has its own
 // goroutine, so two requests can reach the store at the same moment; mu
@@ -45,18 +57,29 @@ const maxNameBytes = 256
 // slice together and lose one of them.
 type userStore struct {
 	mu     sync.Mutex
+	max    int    // the most users the store holds; Create refuses more
 	lastID int    // the id of the last user created; ids start at 1
 	all    []User // ordered by id, because ids only grow and are appended
 }
 
-// Create adds a user with the next id and returns it.
-func (s *userStore) Create(name string) User {
+// newUserStore returns an empty store that holds at most max users.
+func newUserStore(max int) *userStore {
+	return &userStore{max: max}
+}
+
+// Create adds a user with the next id and returns it, or reports false
+// when the store already holds its maximum. Deleting a user makes room;
+// ids are never given out twice either way.
+func (s *userStore) Create(name string) (User, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.all) >= s.max {
+		return User{}, false
+	}
 	s.lastID++
 	u := User{ID: s.lastID, Name: name}
 	s.all = append(s.all, u)
-	return u
+	return u, true
 }
 
 // Get returns the user with this id.
@@ -94,15 +117,16 @@ func (s *userStore) Delete(id int) bool {
 }
 
 // List returns at most limit users, skipping the first offset, in id
-// order. It returns a copy: the caller encodes it after the lock is
-// released, while other requests may change the store.
-func (s *userStore) List(offset, limit int) []User {
+// order, and whether more users follow them. It returns a copy: the
+// caller encodes it after the lock is released, while other requests may
+// change the store.
+func (s *userStore) List(offset, limit int) ([]User, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	lo := min(offset, len(s.all))
 	hi := lo + min(limit, len(s.all)-lo)
 	// Never nil: an empty page must encode as [], not null.
-	return append([]User{}, s.all[lo:hi]...)
+	return append([]User{}, s.all[lo:hi]...), hi < len(s.all)
 }
 
 // find returns the index of the user with this id. The slice is sorted by
@@ -114,33 +138,52 @@ func (s *userStore) find(id int) (int, bool) {
 // The handlers. Each parses and validates what the request says, calls
 // one store method and returns what to send.
 
-// list answers GET /users?limit=&offset=.
-func (s *userStore) list(req *Request) (int, any) {
+// list answers GET /users?limit=&offset=. A page holds at most maxPage
+// users: a larger limit gets maxPage, not a 400, because a client asking
+// for "all of them" with limit=1000 is common and not wrong, but neither
+// may it make the server encode the whole store. So that a short page is
+// never mistaken for the last one, a page with users after it says where
+// the next one starts, in a Link header (RFC 8288 §3, relation "next").
+// Like create, list is a plain Handler, to add that header.
+func (s *userStore) list(req *Request) *Response {
 	q, err := url.ParseQuery(req.RawQuery)
 	if err != nil {
-		return errorJSON(400, "invalid query string: %v", err)
+		return jsonResponse(errorJSON(400, "invalid query string: %v", err))
 	}
-	limit, apiErr := queryInt(q, "limit", 100, 1, 1000)
+	limit, apiErr := queryInt(q, "limit", maxPage, 1, math.MaxInt)
 	if apiErr != nil {
-		return apiErr.Status, apiErr
+		return jsonResponse(apiErr.Status, apiErr)
 	}
 	offset, apiErr := queryInt(q, "offset", 0, 0, math.MaxInt)
 	if apiErr != nil {
-		return apiErr.Status, apiErr
+		return jsonResponse(apiErr.Status, apiErr)
 	}
-	return 200, s.List(offset, limit)
+	limit = min(limit, maxPage)
+	page, more := s.List(offset, limit)
+	resp := jsonResponse(200, page)
+	if more {
+		resp.Header.Add("Link", fmt.Sprintf(`</users?limit=%d&offset=%d>; rel="next"`, limit, offset+len(page)))
+	}
+	return resp
 }
 
 // create answers POST /users. It is a plain Handler, not a JSONHandler,
 // because a 201 names the new resource in a Location header
 // (RFC 9110 §15.3.2), and a JSONHandler returns only a status and a value:
 // it builds the JSON response itself and adds the header.
+//
+// A full store is 507 Insufficient Storage (RFC 4918 §11.5): the server
+// cannot store what the request asks it to, and that lasts only until
+// users are deleted. 413 would blame the size of a body that is fine.
 func (s *userStore) create(req *Request) *Response {
 	in, err := decodeUser(req)
 	if err != nil {
 		return jsonResponse(err.Status, err)
 	}
-	u := s.Create(in.Name)
+	u, ok := s.Create(in.Name)
+	if !ok {
+		return jsonResponse(errorJSON(507, "the store is full: it holds %d users, its most; delete one to make room", s.max))
+	}
 	resp := jsonResponse(201, u)
 	resp.Header.Add("Location", fmt.Sprintf("/users/%d", u.ID))
 	return resp
