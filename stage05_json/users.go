@@ -43,8 +43,8 @@ const (
 	// says otherwise.
 	defaultMaxUsers = 10000
 	// maxNameBytes is the longest name, in bytes of UTF-8: 256 is room
-	// for any real name, in any script, and a little fun. A name of 1 MiB,
-	// the largest body, was possible before.
+	// for any real name, in any script, and a little fun. Without it a
+	// name could be as large as a body, 1 MiB.
 	maxNameBytes = 256
 	// maxPage is the most users one GET /users lists, and its default.
 	maxPage = 100
@@ -62,9 +62,9 @@ type userStore struct {
 	all    []User // ordered by id, because ids only grow and are appended
 }
 
-// newUserStore returns an empty store that holds at most max users.
-func newUserStore(max int) *userStore {
-	return &userStore{max: max}
+// newUserStore returns an empty store that holds at most maxUsers users.
+func newUserStore(maxUsers int) *userStore {
+	return &userStore{max: maxUsers}
 }
 
 // Create adds a user with the next id and returns it, or reports false
