@@ -41,6 +41,7 @@ func main() {
 	flag.DurationVar(&cfg.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send a request's header section once it has started")
 	matcherName := flag.String("router", "radix", "how routes are matched: radix (a radix tree) or regex (a list of regular expressions)")
 	directory := flag.String("directory", "", "the directory that GET and POST /files/ read and write; without it they answer 404")
+	flag.IntVar(&users.max, "max-users", defaultMaxUsers, "most users the store holds; a POST /users past it is answered 507")
 	flag.Parse()
 
 	log.SetPrefix("[json] ")

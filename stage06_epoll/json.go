@@ -8,7 +8,9 @@ import (
 	"io"
 	"log"
 	"reflect"
+	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // JSONHandler answers a request with a status and a value; JSON turns the
@@ -106,6 +108,8 @@ func init() {
 // statusErrorJSON renders an error of the request parser, such as the 413
 // of a body over MaxBodyBytes, in the same shape as the handlers' errors.
 // The serve loop's refuse sends it instead of stage 2's text/plain line.
+// It knows no status by name: whatever StatusError the parser returns, of
+// any status, the client gets that status and {"error": its message}.
 func statusErrorJSON(se *StatusError) *Response {
 	return jsonResponse(errorJSON(se.Status, "%s", se.Msg))
 }
@@ -116,11 +120,16 @@ func statusErrorJSON(se *StatusError) *Response {
 const maxJSONBody = 1 << 20
 
 // decodeJSON decodes the request body, which must be one JSON object, into
-// v, a pointer to a struct. It is strict, because a lenient API teaches
-// its clients mistakes: the Content-Type must be application/json (415
-// otherwise), and a body that is not valid JSON, has a field v does not
-// have or a value of the wrong type, or holds anything after the object,
-// is refused with 400 and a message that says what is wrong and where.
+// v, a pointer to a struct with flat fields. It is strict, because a
+// lenient API teaches its clients mistakes. The Content-Type must be
+// application/json (415 otherwise); then, in this order, each refused with
+// 400 and a message that says what is wrong and where:
+//
+//  1. the body must be UTF-8, one valid JSON value and nothing after it;
+//  2. an object's keys must be exactly the JSON names of v's fields, in
+//     the same case, each at most once (see checkKeys);
+//  3. each value must have its field's type, and the body must be an
+//     object.
 //
 // It returns *APIError rather than error so that the caller can answer
 // with err.Status. Compare the result with nil directly; stored in a
@@ -139,16 +148,131 @@ func decodeJSON(req *Request, v any) *APIError {
 	if len(body) > maxJSONBody {
 		return &APIError{413, fmt.Sprintf("the body is over %d bytes", maxJSONBody)}
 	}
-
+	if err := checkJSONText(body); err != nil {
+		return err
+	}
+	if err := checkKeys(body, v); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
+	// checkKeys saw the top-level keys; this catches those of a nested
+	// object, should a field ever be one.
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		return &APIError{400, describeJSONError(err, len(body))}
+	}
+	return nil
+}
+
+// checkJSONText refuses a body that is not one JSON text: bytes that are
+// not UTF-8, which encoding/json would otherwise replace with U+FFFD
+// without a word (RFC 8259 §8.1 says JSON is UTF-8), invalid JSON, or
+// anything but whitespace after the first value.
+func checkJSONText(body []byte) *APIError {
+	if i := invalidUTF8(body); i >= 0 {
+		return &APIError{400, fmt.Sprintf("the body is not UTF-8: byte %d is 0x%02x (RFC 8259 §8.1)", i, body[i])}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var value json.RawMessage
+	if err := dec.Decode(&value); err != nil {
 		return &APIError{400, describeJSONError(err, len(body))}
 	}
 	if rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n"); len(rest) > 0 {
 		return &APIError{400, fmt.Sprintf("unexpected data after the JSON object at byte %d", len(body)-len(rest))}
 	}
 	return nil
+}
+
+// invalidUTF8 returns the offset of the first byte of b that is not part
+// of a UTF-8 sequence, or -1 when there is none. A U+FFFD that was sent
+// is three valid bytes; only a lone byte decodes as RuneError of size 1.
+func invalidUTF8(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// checkKeys refuses a body whose top-level object has a key that is not
+// the JSON name of one of v's fields, exactly, or has a key twice.
+// encoding/json alone accepts both: it matches keys to fields without
+// regard to case, so {"Name": "x"} fills Name, and a repeated key keeps
+// its last value, so {"name": "a", "name": "b"} is "b". Two programs
+// reading such a body can then disagree on what it says. Keys are
+// compared after unescaping, so "na\u006de" is "name". A body that is
+// not an object is left to Decode, which says what it is instead. The
+// body is one valid JSON value (checkJSONText), so the token walk cannot
+// fail.
+func checkKeys(body []byte, v any) *APIError {
+	t := reflect.TypeOf(v)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	names := jsonNames(t.Elem())
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	seen := make(map[string]bool, len(names))
+	for dec.More() {
+		// The key starts after the previous value's comma and spaces.
+		at := int(dec.InputOffset())
+		at = len(body) - len(bytes.TrimLeft(body[at:], " \t\r\n,"))
+		tok, err := dec.Token()
+		key, ok := tok.(string)
+		if err != nil || !ok {
+			return nil
+		}
+		switch {
+		case seen[key]:
+			return &APIError{400, fmt.Sprintf("field %q is given twice (at byte %d); give it once", key, at)}
+		case !slices.Contains(names, key):
+			return &APIError{400, unknownField(key, names)}
+		}
+		seen[key] = true
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// unknownField is the message for a key no field has, with the right
+// spelling when the key is a field's name in another case.
+func unknownField(key string, names []string) string {
+	for _, name := range names {
+		if strings.EqualFold(key, name) {
+			return fmt.Sprintf("unknown field %q; keys are case-sensitive: did you mean %q?", key, name)
+		}
+	}
+	return fmt.Sprintf("unknown field %q", key)
+}
+
+// jsonNames lists the keys encoding/json uses for the exported fields of
+// the struct type t: the name in the json tag, or the field's own name.
+func jsonNames(t reflect.Type) []string {
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		switch {
+		case !f.IsExported() || tag == "-":
+			continue
+		case name == "":
+			name = f.Name
+		}
+		names = append(names, name)
+	}
+	return names
 }
 
 // describeJSONError turns an error of json.Decoder into a message for the

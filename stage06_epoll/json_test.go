@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -76,6 +79,12 @@ func TestRouterErrorsAreJSON(t *testing.T) {
 		{"405", methodNotAllowedJSON("GET, HEAD, OPTIONS, POST"), 405, "GET, HEAD, OPTIONS, POST", "method not allowed; this path allows GET, HEAD, OPTIONS, POST"},
 		{"400", badRequestJSON(`bad percent-encoding in path: parameter id: invalid URL escape "%zz"`), 400, "", `bad percent-encoding in path: parameter id: invalid URL escape "%zz"`},
 		{"a parser error", statusErrorJSON(ErrBodyTooLarge), 413, "", "request body too large"},
+		{"another", statusErrorJSON(ErrUnsupportedVersion), 505, "", "HTTP version not supported"},
+		// statusErrorJSON knows no status by name: one added to the parser
+		// later is JSON too, whatever it is.
+		{"a status added later", statusErrorJSON(&StatusError{414, "request target too long"}), 414, "", "request target too long"},
+		{"and another", statusErrorJSON(&StatusError{417, "only 100-continue"}), 417, "", "only 100-continue"},
+		{"a 5xx", statusErrorJSON(&StatusError{503, "too many connections"}), 503, "", "too many connections"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,12 +125,25 @@ func TestDecodeJSON(t *testing.T) {
 		{"a trailing comma", ct, `{"name": "Ada",}`, 400, "invalid JSON at byte 16: invalid character '}' looking for beginning of object key string"},
 		{"single quotes", ct, `{'name': 'Ada'}`, 400, "invalid JSON at byte 2: invalid character '\\'' looking for beginning of object key string"},
 		{"an unknown field", ct, `{"name": "Ada", "admin": true}`, 400, `unknown field "admin"`},
-		{"a field in another case", ct, `{"Name": "Ada"}`, 0, ""}, // encoding/json matches names case-insensitively
+		{"a field in another case", ct, `{"Name": "Ada"}`, 400, `unknown field "Name"; keys are case-sensitive: did you mean "name"?`},
+		{"a field in capitals", ct, `{"NAME": "Ada"}`, 400, `unknown field "NAME"; keys are case-sensitive: did you mean "name"?`},
+		{"a key given twice", ct, `{"name":"a","name":"b"}`, 400, `field "name" is given twice (at byte 12); give it once`},
+		{"a key twice, once escaped", ct, `{"name": "a", "n\u0061me": "Ada"}`, 400, `field "name" is given twice (at byte 14); give it once`},
+		{"a key twice, the same value", ct, "{\"name\": \"Ada\",\n \"name\": \"Ada\"}", 400, `field "name" is given twice (at byte 17); give it once`},
+		{"an escaped key", ct, `{"n\u0061me": "Ada"}`, 0, ""},
+		{"keys before types", ct, `{"name": 42, "admin": true}`, 400, `unknown field "admin"`},
+		{"keys in order", ct, `{"admin": true, "Name": "Ada"}`, 400, `unknown field "admin"`},
+		{"a key inside a value is the value's", ct, `{"name": "Ada", "x": {"name": 1}}`, 400, `unknown field "x"`},
+		{"invalid UTF-8 in a string", ct, "{\"name\": \"Ad\xff\"}", 400, "the body is not UTF-8: byte 12 is 0xff (RFC 8259 §8.1)"},
+		{"invalid UTF-8 in a key", ct, "{\"n\xc3me\": \"Ada\"}", 400, "the body is not UTF-8: byte 3 is 0xc3 (RFC 8259 §8.1)"},
+		{"UTF-8 before syntax", ct, "{\"name\": Ada\xff", 400, "the body is not UTF-8: byte 12 is 0xff (RFC 8259 §8.1)"},
+		{"junk after a duplicate", ct, `{"name": "a", "name": "b"} x`, 400, "unexpected data after the JSON object at byte 27"},
 		{"a number for a string", ct, `{"name": 42}`, 400, `field "name" must be a string, not a number (at byte 11)`},
 		{"an object for a string", ct, `{"name": {"first": "Ada"}}`, 400, `field "name" must be a string, not an object (at byte 10)`},
 		{"an array", ct, `[{"name": "Ada"}]`, 400, "the body must be a JSON object, not an array"},
 		{"a string", ct, `"Ada"`, 400, "the body must be a JSON object, not a string"},
 		{"two objects", ct, `{"name": "Ada"} {"name": "Grace"}`, 400, "unexpected data after the JSON object at byte 16"},
+		{"an array, then junk", ct, `[1] x`, 400, "unexpected data after the JSON object at byte 4"},
 		{"junk after the object", ct, `{"name": "Ada"}x`, 400, "unexpected data after the JSON object at byte 15"},
 		{"over 1 MiB", ct, `{"name": "` + strings.Repeat("a", 1<<20) + `"}`, 413, "the body is over 1048576 bytes"},
 	}
@@ -140,8 +162,15 @@ func TestDecodeJSON(t *testing.T) {
 	}
 }
 
+// TestDecodeUser goes through the rules of a name: visible, at most 256
+// bytes, printable. "\u200b" in a body is JSON's escape; the decoder
+// turns it into the character, as if it had been sent raw.
 func TestDecodeUser(t *testing.T) {
 	const blank = `field "name" is required and must not be blank`
+	tooLong := func(n int) string {
+		return fmt.Sprintf(`field "name" must be at most 256 bytes of UTF-8, not %d`, n)
+	}
+	notPrintable := func(what string) string { return `field "name" must be printable text, not hold ` + what }
 	tests := []struct {
 		body   string
 		status int // 0: accepted
@@ -150,15 +179,51 @@ func TestDecodeUser(t *testing.T) {
 		{`{"name": "Ada Lovelace"}`, 0, ""},
 		{`{"name": " Ada "}`, 0, ""}, // kept as sent
 		{`{"name": "Zoë 🙂"}`, 0, ""},
+		{`{"name": "` + strings.Repeat("a", 256) + `"}`, 0, ""},
+		{`{"name": "` + strings.Repeat("é", 128) + `"}`, 0, ""},           // 256 bytes, 128 characters
+		{`{"name": "山田\u3000太郎"}`, 0, ""},                                 // an ideographic space (Zs)
+		{`{"name": "Ada\u00a0King"}`, 0, ""},                              // a no-break space (Zs)
+		{`{"name": "\ud83d\udc69\u200d\ud83d\udc67"}`, 0, ""},             // two emoji joined by U+200D
+		{`{"name": "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645"}`, 0, ""}, // Persian, with a zero-width non-joiner
+		{`{"name": "1\ufe0f\u20e3"}`, 0, ""},                              // a keycap: a digit and two marks
+		{`{"name": "a\u0301"}`, 0, ""},                                    // a letter and a combining accent
+
 		{`{}`, 400, blank},
 		{`{"name": ""}`, 400, blank},
 		{`{"name": " \t"}`, 400, blank},
 		{`{"name": null}`, 400, blank},
 		{`null`, 400, blank},
+		{"{\"name\": \"\u200b\"}", 400, blank},                       // a zero-width space, raw
+		{`{"name": "\u200b"}`, 400, blank},                           // and escaped
+		{`{"name": "\u200d"}`, 400, blank},                           // a joiner with nothing to join
+		{`{"name": "\u200b\u200d\ufeff\u00ad"}`, 400, blank},         // four invisible format characters
+		{`{"name": "\u3000\u00a0 "}`, 400, blank},                    // spaces only
+		{`{"name": "\u0301\u0301"}`, 400, blank},                     // combining marks with no letter
+		{`{"name": "` + strings.Repeat(" ", 300) + `"}`, 400, blank}, // blank before too long
 		{`{"name": true}`, 400, `field "name" must be a string, not a boolean (at byte 13)`},
+
+		{`{"name": "` + strings.Repeat("a", 257) + `"}`, 400, tooLong(257)},
+		{`{"name": "` + strings.Repeat("é", 129) + `"}`, 400, tooLong(258)},
+		{`{"name": "` + strings.Repeat("a", 1<<19) + `"}`, 400, tooLong(1 << 19)},
+		{`{"name": "` + strings.Repeat(`\u200b`, 200) + `a"}`, 400, tooLong(601)}, // too long before not printable
+
+		{`{"name": "Ada\u200bKing"}`, 400, notPrintable("U+200B, an invisible format character (Cf)")},
+		{`{"name": "\u202eAda"}`, 400, notPrintable("U+202E, an invisible format character (Cf)")}, // right-to-left override
+		{`{"name": "Ada\u0000"}`, 400, notPrintable("U+0000, a control character (Cc)")},
+		{`{"name": "Ada\nKing"}`, 400, notPrintable("U+000A, a control character (Cc)")},
+		{`{"name": "Ada\tKing"}`, 400, notPrintable("U+0009, a control character (Cc)")},
+		{`{"name": "Ada\u007f"}`, 400, notPrintable("U+007F, a control character (Cc)")},
+		{`{"name": "Ada\u2028"}`, 400, notPrintable("U+2028, a line or paragraph separator (Zl, Zp)")},
+		{`{"name": "Ada\ue000"}`, 400, notPrintable("U+E000, a private-use character (Co)")},
+		{`{"name": "Ada\udb40\udc67"}`, 400, notPrintable("U+E0067, an invisible format character (Cf)")}, // a tag character
+		{`{"name": "Ada\u0378"}`, 400, notPrintable("U+0378, a code point Unicode has not assigned (Cn)")},
 	}
 	for _, tt := range tests {
-		t.Run(tt.body, func(t *testing.T) {
+		name := tt.body
+		if len(name) > 60 {
+			name = fmt.Sprintf("%s...(%d bytes)", name[:40], len(name))
+		}
+		t.Run(name, func(t *testing.T) {
 			in, err := decodeUser(withBody("POST", "/users", "application/json", tt.body))
 			if tt.status == 0 {
 				require.Nil(t, err)
@@ -199,6 +264,11 @@ func FuzzDecodeUser(f *testing.F) {
 		{"application/json", `{"name": "   "}`},
 		{"application/json", `{"name": 1e999}`},
 		{"application/json", "\xef\xbb\xbf{\"name\": \"bom\"}"},
+		{"application/json", `{"Name": "Ada"}`},
+		{"application/json", `{"n\u0061me": "Ada"}`},
+		{"application/json", `{"name": "\u200b"}`},
+		{"application/json", `{"name": "a\u200db"}`},
+		{"application/json", `{"name": "` + strings.Repeat("a", 257) + `"}`},
 	} {
 		f.Add(seed.contentType, []byte(seed.body))
 	}
@@ -236,11 +306,28 @@ func FuzzDecodeUser(f *testing.F) {
 
 		require.True(t, isJSON, "accepted a body sent as %q", contentType)
 		require.True(t, json.Valid(body), "accepted invalid JSON %q", body)
-		require.NotEmpty(t, strings.TrimSpace(in.Name))
-		var fields map[string]any
-		require.NoError(t, json.Unmarshal(body, &fields), "accepted a body that is not an object: %q", body)
-		for name := range fields {
-			require.True(t, strings.EqualFold(name, "name"), "accepted the field %q", name)
+		require.True(t, utf8.Valid(body), "accepted a body that is not UTF-8: %q", body)
+		require.LessOrEqual(t, len(in.Name), maxNameBytes)
+		require.True(t, strings.ContainsFunc(in.Name, func(r rune) bool { return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S) }),
+			"accepted the blank name %q", in.Name)
+		for _, r := range in.Name {
+			require.True(t, unicode.IsGraphic(r) || r == 0x200c || r == 0x200d, "accepted %U in a name", r)
 		}
+		// A token walk of its own, to see every key the body has: a map
+		// would keep one of two equal keys.
+		dec := json.NewDecoder(bytes.NewReader(body))
+		tok, walkErr := dec.Token()
+		require.NoError(t, walkErr)
+		require.Equal(t, json.Delim('{'), tok, "accepted a body that is not an object: %q", body)
+		keys := 0
+		for dec.More() {
+			tok, err := dec.Token()
+			require.NoError(t, err)
+			require.Equal(t, "name", tok, "accepted the key %q", tok)
+			var value json.RawMessage
+			require.NoError(t, dec.Decode(&value))
+			keys++
+		}
+		require.LessOrEqual(t, keys, 1, "accepted a key twice: %q", body)
 	})
 }

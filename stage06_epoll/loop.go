@@ -40,16 +40,18 @@ const (
 
 // tooManyConns is the whole answer to a connection over -max-conns. It is
 // written as soon as the connection is accepted, before its request is
-// read, so it is a constant rather than a Response.
+// read, so it is a constant rather than a Response. Its body is the API's
+// one error shape, {"error": "..."}, like every other error a client of
+// this server can get.
 //
 // errTooManyConns is what the log says of such a connection.
 const tooManyConns = "HTTP/1.1 503 Service Unavailable\r\n" +
-	"Content-Type: text/plain\r\n" +
+	"Content-Type: application/json\r\n" +
 	"Retry-After: 1\r\n" +
-	"Content-Length: 21\r\n" +
+	"Content-Length: 33\r\n" +
 	"Connection: close\r\n" +
 	"\r\n" +
-	"too many connections\n"
+	`{"error":"too many connections"}` + "\n"
 
 var errTooManyConns = errors.New("refused with 503: too many connections")
 

@@ -260,7 +260,9 @@ func TestMaxConns(t *testing.T) {
 	require.NoError(t, err)
 	body, _ := io.ReadAll(resp.Body)
 	assert.Equal(t, 503, resp.StatusCode)
-	assert.Equal(t, "too many connections\n", string(body), "Content-Length matches the body")
+	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"), "an error of a JSON API")
+	assert.Equal(t, string(jsonResponse(errorJSON(503, "too many connections")).Body), string(body),
+		"the one error shape, and Content-Length matches the body")
 	assert.True(t, resp.Close)
 
 	// Once a connection closes, there is room again.

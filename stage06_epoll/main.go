@@ -57,6 +57,7 @@ func main() {
 	flag.DurationVar(&cfg.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send a request's header section once it has started")
 	matcherName := flag.String("router", "radix", "how routes are matched: radix (a radix tree) or regex (a list of regular expressions)")
 	directory := flag.String("directory", "", "the directory that GET and POST /files/ read and write; without it they answer 404")
+	flag.IntVar(&users.max, "max-users", defaultMaxUsers, "most users the store holds; a POST /users past it is answered 507")
 	flag.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "number of event loops, each on its own thread and listening socket")
 	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "most connections open at once; more are answered 503 and closed")
 	flag.Parse()

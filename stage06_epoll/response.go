@@ -136,6 +136,8 @@ func StatusText(status int) string {
 		return "Not Implemented"
 	case 505:
 		return "HTTP Version Not Supported"
+	case 507:
+		return "Insufficient Storage" // RFC 4918 §11.5
 	}
 	return ""
 }

@@ -270,7 +270,7 @@ func TestWriteRoutes(t *testing.T) {
 	assert.Regexp(t, `^  GET +/files/\*path +getFile +files\.go:\d+$`, lines[2])
 	assert.Regexp(t, `^  POST +/files/:name +postFile +files\.go:\d+$`, lines[3])
 	assert.Regexp(t, `^  GET +/user-agent +userAgent +handlers\.go:\d+$`, lines[4])
-	assert.Regexp(t, `^  GET +/users +JSON\(\.\.\.\) +users\.go:\d+$`, lines[5])
+	assert.Regexp(t, `^  GET +/users +\(\*userStore\)\.list +users\.go:\d+$`, lines[5])
 	assert.Regexp(t, `^  POST +/users +\(\*userStore\)\.create +users\.go:\d+$`, lines[6])
 	assert.Regexp(t, `^  DELETE +/users/:id +JSON\(\.\.\.\) +users\.go:\d+$`, lines[7])
 	assert.Regexp(t, `^  GET +/users/:id +JSON\(\.\.\.\) +users\.go:\d+$`, lines[8])
