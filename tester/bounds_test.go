@@ -127,3 +127,25 @@ func TestFloodAfterResponse(t *testing.T) {
 	err := c.expectClosed(time.Second)
 	assert.ErrorContains(t, err, "expected the connection to close, but more bytes arrived")
 }
+
+// TestTrickledChunks: a chunked body whose chunks keep coming, each well
+// within -timeout, still ends when the response's one budget does, and the
+// message says the bytes were still coming.
+func TestTrickledChunks(t *testing.T) {
+	c := hostileConn(t, func(c net.Conn) {
+		if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"); err != nil {
+			return
+		}
+		for i := 0; i < 10000; i++ {
+			if _, err := io.WriteString(c, "1\r\na\r\n"); err != nil {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+	c.t.timeout = time.Second
+	_, err := c.readResponse(false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bytes of the answer arrived in 4s and more were still coming")
+	assert.ErrorIs(t, err, errTimeout)
+}

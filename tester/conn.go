@@ -208,6 +208,42 @@ func (c *conn) fill(deadline time.Time) bool {
 	return n > 0 || err == nil
 }
 
+// readBudget is how many -timeouts one read may last in all. Each wait for
+// the next bytes lasts at most -timeout ("how long one read may wait"), so
+// that a server that goes silent is caught after -timeout; the budget
+// catches one that keeps sending a byte now and then, and never finishes.
+const readBudget = 4
+
+// patience is what one read may wait: -timeout for each of the server's
+// silences, and readBudget of them in all. A response shares one across
+// its head, chunks and trailer, so that a server cannot stretch its answer
+// by trickling chunk after chunk. It remembers which of the two its last
+// deadline was, so that a timeout can say whether bytes were still
+// arriving.
+type patience struct {
+	idle       time.Duration
+	began, end time.Time
+	from       int  // where the read began in what the connection received
+	atEnd      bool // the last deadline given was the budget's end
+}
+
+// patience starts the wait of one read.
+func (c *conn) patience() *patience {
+	now := time.Now()
+	return &patience{idle: c.t.timeout, began: now, end: now.Add(readBudget * c.t.timeout), from: c.received - len(c.in)}
+}
+
+// deadline is when the next read gives up: -timeout from now, or the end of
+// the budget if that comes first.
+func (p *patience) deadline() time.Time {
+	d := time.Now().Add(p.idle)
+	p.atEnd = !d.Before(p.end)
+	if p.atEnd {
+		return p.end
+	}
+	return d
+}
+
 // take consumes the first n bytes of c.in. The slice is capped at n, so
 // that a caller who appends to it copies rather than writes over what
 // follows.
@@ -223,11 +259,13 @@ func (c *conn) pending() []byte { return c.in[:len(c.in):len(c.in)] }
 // readN waits for exactly n more bytes and consumes them. On failure it
 // returns what did arrive and an explanation of why the rest did not. The
 // caller bounds n: c.in grows to hold it.
-func (c *conn) readN(n int) ([]byte, error) {
-	deadline := time.Now().Add(c.t.timeout)
+func (c *conn) readN(n int) ([]byte, error) { return c.readNWithin(n, c.patience()) }
+
+// readNWithin is readN as part of a longer read, which p paces.
+func (c *conn) readNWithin(n int, p *patience) ([]byte, error) {
 	for len(c.in) < n {
-		if !c.fill(deadline) {
-			return c.pending(), c.why()
+		if !c.fill(p.deadline()) {
+			return c.pending(), c.why(p)
 		}
 	}
 	return c.take(n), nil
@@ -236,7 +274,11 @@ func (c *conn) readN(n int) ([]byte, error) {
 // readUntil waits for delim and consumes everything up to and including it.
 // It reads little more than limit bytes looking for it.
 func (c *conn) readUntil(delim []byte, limit int) ([]byte, error) {
-	deadline := time.Now().Add(c.t.timeout)
+	return c.readUntilWithin(delim, limit, c.patience())
+}
+
+// readUntilWithin is readUntil as part of a longer read, which p paces.
+func (c *conn) readUntilWithin(delim []byte, limit int, p *patience) ([]byte, error) {
 	for {
 		if i := bytes.Index(c.in, delim); i >= 0 {
 			return c.take(i + len(delim)), nil
@@ -244,8 +286,8 @@ func (c *conn) readUntil(delim []byte, limit int) ([]byte, error) {
 		if len(c.in) > limit {
 			return c.pending(), fmt.Errorf("no %s within the first %d bytes", quote(delim), limit)
 		}
-		if !c.fill(deadline) {
-			return c.pending(), c.why()
+		if !c.fill(p.deadline()) {
+			return c.pending(), c.why(p)
 		}
 	}
 }
@@ -269,8 +311,11 @@ type readError struct {
 func (e *readError) Error() string   { return e.msg }
 func (e *readError) Unwrap() []error { return e.kinds }
 
-// why explains, after a read came up short, what the connection did.
-func (c *conn) why() error {
+// why explains, after a read came up short, what the connection did. A
+// timeout tells apart a server that sent nothing, one that sent some bytes
+// and then fell silent for -timeout, and one still sending when the
+// budget ran out.
+func (c *conn) why(p *patience) error {
 	n := len(c.in)
 	switch {
 	case c.eof && n == 0:
@@ -281,12 +326,15 @@ func (c *conn) why() error {
 		return &readError{describeNetErr(c.err, n), []error{c.err}}
 	case c.t.ctx.Err() != nil:
 		return &readError{"interrupted", []error{c.t.ctx.Err()}}
+	case p.atEnd:
+		return &readError{fmt.Sprintf("timeout: %d bytes of the answer arrived in %v and more were still coming: the answer is larger than the check expects, or the server is too slow",
+			c.received-p.from, p.end.Sub(p.began).Round(100*time.Millisecond)), []error{errTimeout}}
 	}
-	wait := c.t.timeout.Round(100 * time.Millisecond)
+	wait := p.idle.Round(100 * time.Millisecond)
 	if n == 0 {
 		return &readError{fmt.Sprintf("timeout: no response within %v (is the server still reading, waiting for more input?)", wait), []error{errTimeout}}
 	}
-	return &readError{fmt.Sprintf("timeout: only %d bytes arrived within %v, then nothing more", n, wait), []error{errTimeout}}
+	return &readError{fmt.Sprintf("timeout: only %d bytes arrived, then nothing more for %v", n, wait), []error{errTimeout}}
 }
 
 // expectClosed waits up to grace for the server to close its side, ignoring

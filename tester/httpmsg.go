@@ -72,11 +72,13 @@ var errNoResponse = errors.New("no response")
 // readResponse reads one response. A response to HEAD, or with status 1xx,
 // 204 or 304, has no body whatever its headers say (RFC 9112 §6.3). When it
 // fails, r.raw holds every byte of the response the tester read, for the
-// report: what it consumed, then what arrived and it did not.
+// report: what it consumed, then what arrived and it did not. The whole
+// response gets one read's patience.
 func (c *conn) readResponse(toHead bool) (*response, error) {
-	r, err := c.readHead()
+	p := c.patience()
+	r, err := c.readHead(p)
 	if err == nil && !toHead && r.code/100 != 1 && r.code != 204 && r.code != 304 {
-		err = c.readBody(r)
+		err = c.readBody(r, p)
 	}
 	if err != nil && r != nil {
 		r.raw = append(r.raw, c.in...)
@@ -93,8 +95,8 @@ func (c *conn) bodyLimit() int { return 4*c.expected + 1<<20 }
 
 // readHead reads and parses the status line and the header fields, up to
 // the blank line that ends them (RFC 9112 §2.1).
-func (c *conn) readHead() (*response, error) {
-	head, err := c.readUntil([]byte("\r\n\r\n"), 64*1024)
+func (c *conn) readHead(p *patience) (*response, error) {
+	head, err := c.readUntilWithin([]byte("\r\n\r\n"), 64*1024, p)
 	switch {
 	case err != nil && len(head) == 0:
 		return nil, &failure{Summary: errNoResponse.Error() + ": " + err.Error(), cause: errors.Join(errNoResponse, err), Hint: noResponseHint(err)}
@@ -131,11 +133,11 @@ func noResponseHint(err error) string {
 
 // readBody reads the body as the headers frame it (RFC 9112 §6.3): chunked
 // coding, Content-Length, or else every byte up to the close.
-func (c *conn) readBody(r *response) error {
+func (c *conn) readBody(r *response, p *patience) error {
 	te, cl := r.get("Transfer-Encoding"), r.header("Content-Length")
 	switch {
 	case strings.EqualFold(te, "chunked"):
-		if err := c.readChunked(r); err != nil {
+		if err := c.readChunked(r, p); err != nil {
 			return &failure{Summary: err.Error(), Section: "RFC 9112 §7.1", cause: err,
 				Hint: "each chunk is its size in hex, \\r\\n, the data, \\r\\n; a 0-size chunk and an empty line end the body"}
 		}
@@ -153,7 +155,7 @@ func (c *conn) readBody(r *response) error {
 			return &failure{Summary: fmt.Sprintf("the headers promise a %d-byte body (Content-Length: %d), more than the %d bytes the tester reads of an answer to this request: it stopped without reading the body", n, n, limit),
 				Hint: "Content-Length must count exactly the bytes that follow the blank line: the length of the body you write, in bytes"}
 		}
-		body, err := c.readN(n)
+		body, err := c.readNWithin(n, p)
 		if err != nil {
 			return &failure{Summary: fmt.Sprintf("the headers promise a %d-byte body (Content-Length: %d) but %v", n, n, err), cause: err,
 				Hint: "Content-Length must count exactly the bytes that follow the blank line: write the whole body, and count it in bytes, not characters"}
@@ -162,16 +164,16 @@ func (c *conn) readBody(r *response) error {
 		r.body = body
 		return nil
 	}
-	return c.readToClose(r)
+	return c.readToClose(r, p)
 }
 
 // readToClose reads a body without a length: every byte up to the close
 // (RFC 9112 §6.3, last rule), a correct answer provided the close comes.
 // It reads no more than bodyLimit.
-func (c *conn) readToClose(r *response) error {
+func (c *conn) readToClose(r *response, p *patience) error {
 	r.closeDelimited = true
-	limit, deadline := c.bodyLimit(), time.Now().Add(c.t.timeout)
-	for len(c.in) <= limit && time.Now().Before(deadline) && c.fill(deadline) {
+	limit := c.bodyLimit()
+	for len(c.in) <= limit && c.fill(p.deadline()) {
 	}
 	r.body = c.take(min(len(c.in), limit))
 	r.raw = append(r.raw, r.body...)
@@ -182,10 +184,14 @@ func (c *conn) readToClose(r *response) error {
 			Hint:    "send Content-Length with every response (Content-Length: 0 when there is no body), and only the body it counts"}
 	case c.eof || (c.err != nil && isReset(c.err)):
 		return nil
+	case p.atEnd:
+		return &failure{Summary: fmt.Sprintf("the response has no Content-Length header, so its body runs to the close, and after %v the server was still sending it", p.end.Sub(p.began).Round(100*time.Millisecond)),
+			Section: "RFC 9112 §6.3", cause: errStillOpen,
+			Hint: "send Content-Length with every response (Content-Length: 0 when there is no body), or close the connection after the body"}
 	}
 	return &failure{
 		Summary: fmt.Sprintf("the response has no Content-Length header, so the client cannot tell where its body ends until the connection closes, and it did not close within %v",
-			c.t.timeout.Round(100*time.Millisecond)),
+			p.idle.Round(100*time.Millisecond)),
 		Section: "RFC 9112 §6.3", cause: errStillOpen,
 		Hint: "send Content-Length with every response (Content-Length: 0 when there is no body), or close the connection after the body",
 	}
@@ -207,10 +213,10 @@ func (r *response) parseStatusLine(line string) error {
 // readChunked decodes a chunked body (RFC 9112 §7.1). The chunks, their
 // framing counted, may come to bodyLimit bytes; the trailer to as much as
 // a head.
-func (c *conn) readChunked(r *response) error {
+func (c *conn) readChunked(r *response, p *patience) error {
 	limit := c.bodyLimit()
 	for wire := 0; ; {
-		line, err := c.readUntil([]byte("\r\n"), 1024)
+		line, err := c.readUntilWithin([]byte("\r\n"), 1024, p)
 		if err != nil {
 			return fmt.Errorf("reading a chunk size: %w", err)
 		}
@@ -221,13 +227,13 @@ func (c *conn) readChunked(r *response) error {
 			return fmt.Errorf("bad chunk size line %s", strconv.Quote(string(line)))
 		}
 		if size == 0 {
-			return c.readTrailer(r)
+			return c.readTrailer(r, p)
 		}
 		wire += len(line) + int(size) + 2
 		if wire > limit {
 			return fmt.Errorf("a chunk of %d bytes takes the body past the %d bytes the tester reads of an answer to this request", size, limit)
 		}
-		data, err := c.readN(int(size) + 2)
+		data, err := c.readNWithin(int(size)+2, p)
 		if err != nil {
 			return fmt.Errorf("reading a %d-byte chunk: %w", size, err)
 		}
@@ -241,9 +247,9 @@ func (c *conn) readChunked(r *response) error {
 
 // readTrailer reads the trailer fields after the last chunk, then the
 // final CRLF.
-func (c *conn) readTrailer(r *response) error {
+func (c *conn) readTrailer(r *response, p *patience) error {
 	for size := 0; ; {
-		line, err := c.readUntil([]byte("\r\n"), 8192)
+		line, err := c.readUntilWithin([]byte("\r\n"), 8192, p)
 		if err != nil {
 			return fmt.Errorf("reading the chunked trailer: %w", err)
 		}
