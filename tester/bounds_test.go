@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"io"
 	"net"
@@ -12,6 +14,53 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// gzipMember compresses b as one gzip member.
+func gzipMember(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	_, err := zw.Write(b)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return out.Bytes()
+}
+
+// TestGunzip: every member of a gzip body is inflated, and the limit holds
+// for the members together, not for each alone.
+func TestGunzip(t *testing.T) {
+	zeros := make([]byte, 48<<10)
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	tests := []struct {
+		name    string
+		body    []byte
+		want    string
+		wantErr error // nil: inflates to want
+		anyErr  bool
+	}{
+		{"one member", gzipMember(t, []byte("hello")), "hello", nil, false},
+		{"two members make one echo", cat(gzipMember(t, []byte("hel")), gzipMember(t, []byte("lo"))), "hello", nil, false},
+		{"a member past the limit", gzipMember(t, make([]byte, 1<<20)), "", errInflateLimit, false},
+		{"members each under the limit, together past it", cat(gzipMember(t, zeros), gzipMember(t, zeros)), "", errInflateLimit, false},
+		{"not gzip", []byte("hello"), "", nil, true},
+		{"cut short", gzipMember(t, []byte("hello"))[:12], "", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plain, err := gunzip(tt.body, 64<<10)
+			switch {
+			case tt.wantErr != nil:
+				assert.ErrorIs(t, err, tt.wantErr)
+				assert.Len(t, plain, 64<<10, "it stops at the limit")
+			case tt.anyErr:
+				assert.Error(t, err)
+			default:
+				assert.NoError(t, err)
+				assert.Equal(t, tt.want, string(plain))
+			}
+		})
+	}
+}
 
 // hostileConn connects a conn to a server that runs answer on the one
 // connection it accepts. The tester's -timeout is long: each case must end
