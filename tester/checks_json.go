@@ -298,19 +298,51 @@ func (t *T) gzipped(c *conn, word, ae string) error {
 			return err
 		}
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(resp.body))
-	var plain []byte
-	if err == nil {
-		plain, err = io.ReadAll(zr)
+	// The echo inflated is len(word) bytes: sixteen times that, and at
+	// least 64 KiB, leaves room for any correct body and bounds a bomb.
+	limit := max(16*len(word), 64<<10)
+	plain, err := gunzip(resp.body, limit)
+	if errors.Is(err, errInflateLimit) {
+		return &failure{Summary: fmt.Sprintf("the gzip body inflates past %d bytes, more than the %d-byte echo it should hold: a gzip bomb, or gzip members one after another that hold more than the echo (the tester stopped inflating there)", limit, len(word)),
+			Sent: req, Got: resp.raw,
+			Hint: "compress the body the route answers, once, and send that gzip stream as it is"}
 	}
 	if err != nil {
 		return &failure{Summary: "the body does not gunzip: " + err.Error(), Sent: req, Got: resp.raw, Hint: gunzipHint(resp.body, word)}
 	}
 	if string(plain) != word {
-		return &failure{Summary: fmt.Sprintf("the body gunzips to %s, expected %s", quote(plain), quote([]byte(word))), Sent: req, Got: resp.raw,
+		return &failure{Summary: fmt.Sprintf("the body gunzips to %s, expected %s", quoteCut(plain, 80), quote([]byte(word))), Sent: req, Got: resp.raw,
 			Hint: "compress the body the route answers, and nothing else"}
 	}
 	return nil
+}
+
+// errInflateLimit is what gunzip returns for a body that inflates past its
+// limit.
+var errInflateLimit = errors.New("inflates past the limit")
+
+// gunzip inflates a gzip body, every member of it: a gzip stream may be
+// several members one after another (RFC 1952 §2.2), and a client inflates
+// them all. It stops at limit bytes in all, members together, so that a
+// gzip bomb costs the tester no more than that.
+func gunzip(body []byte, limit int) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	plain, err := io.ReadAll(io.LimitReader(zr, int64(limit)+1))
+	if err == nil && len(plain) > limit {
+		return plain[:limit], errInflateLimit
+	}
+	return plain, err
+}
+
+// quoteCut quotes up to n bytes of b, and says how many more there are.
+func quoteCut(b []byte, n int) string {
+	if len(b) <= n {
+		return quote(b)
+	}
+	return fmt.Sprintf("%s… (%d bytes in all)", quote(b[:n]), len(b))
 }
 
 // noVary is the warning for a gzip answer without Vary: Accept-Encoding.

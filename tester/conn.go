@@ -12,18 +12,27 @@ import (
 )
 
 // conn is the tester's side of one TCP connection: raw bytes, every read
-// under a deadline, and everything sent and received kept for the report.
+// under a deadline, and what was sent and received kept for the report.
+// What it holds is bounded, whatever the server sends: a check reads no
+// more than it can use (bodyLimit), and the report keeps the first maxKept
+// bytes received.
 type conn struct {
-	t    *T
-	c    net.Conn
-	id   int
-	sent []byte
-	buf  []byte // read buffer, allocated on the first read and reused
-	got  []byte // every byte received, in order
-	pos  int    // how much of got the check has consumed
-	eof  bool   // the server closed its side
-	err  error  // the read error that ended the stream, if not a clean close
+	t        *T
+	c        net.Conn
+	id       int
+	sent     []byte
+	buf      []byte // read buffer, allocated on the first read and reused
+	in       []byte // received and not yet consumed by the check
+	got      []byte // the first maxKept bytes received, for the report
+	received int    // how many bytes arrived in all
+	expected int    // the body the check expects of the next response, in bytes (bodyLimit)
+	eof      bool   // the server closed its side
+	err      error  // the read error that ended the stream, if not a clean close
 }
+
+// maxKept is how much of what a connection received the report keeps: far
+// more than a failure prints (maxShown), enough for the -json report.
+const maxKept = 64 << 10
 
 // dial opens a connection to the server under test.
 func (t *T) dial() (*conn, error) {
@@ -105,7 +114,7 @@ func (c *conn) send(b []byte) error {
 	}
 	c.c.SetWriteDeadline(time.Now().Add(c.t.timeout))
 	if _, err := c.c.Write(b); err != nil {
-		return &failure{Summary: "sending failed: " + describeNetErr(err, len(c.got)), Sent: c.sent, Got: c.got,
+		return &failure{Summary: "sending failed: " + describeNetErr(err, c.received), Sent: c.sent, Got: c.got,
 			Hint: sendHint(err), cause: err}
 	}
 	return nil
@@ -164,7 +173,7 @@ func (c *conn) closeWrite() error {
 	return errors.New("not a TCP connection")
 }
 
-// fill reads more bytes into c.got, waiting at most until deadline. It
+// fill reads more bytes into c.in, waiting at most until deadline. It
 // returns false when nothing more can arrive (the server closed, the read
 // failed, or the deadline passed with nothing new).
 func (c *conn) fill(deadline time.Time) bool {
@@ -180,7 +189,11 @@ func (c *conn) fill(deadline time.Time) bool {
 		if c.t.rep.verbose {
 			c.t.rep.block(c.t.prefix, "received:", c.buf[:n])
 		}
-		c.got = append(c.got, c.buf[:n]...)
+		c.received += n
+		if keep := min(n, maxKept-len(c.got)); keep > 0 {
+			c.got = append(c.got, c.buf[:keep]...)
+		}
+		c.in = append(c.in, c.buf[:n]...)
 	}
 	switch {
 	case err == io.EOF:
@@ -195,34 +208,86 @@ func (c *conn) fill(deadline time.Time) bool {
 	return n > 0 || err == nil
 }
 
+// readBudget is how many -timeouts one read may last in all. Each wait for
+// the next bytes lasts at most -timeout ("how long one read may wait"), so
+// that a server that goes silent is caught after -timeout; the budget
+// catches one that keeps sending a byte now and then, and never finishes.
+const readBudget = 4
+
+// patience is what one read may wait: -timeout for each of the server's
+// silences, and readBudget of them in all. A response shares one across
+// its head, chunks and trailer, so that a server cannot stretch its answer
+// by trickling chunk after chunk. It remembers which of the two its last
+// deadline was, so that a timeout can say whether bytes were still
+// arriving.
+type patience struct {
+	idle       time.Duration
+	began, end time.Time
+	from       int  // where the read began in what the connection received
+	atEnd      bool // the last deadline given was the budget's end
+}
+
+// patience starts the wait of one read.
+func (c *conn) patience() *patience {
+	now := time.Now()
+	return &patience{idle: c.t.timeout, began: now, end: now.Add(readBudget * c.t.timeout), from: c.received - len(c.in)}
+}
+
+// deadline is when the next read gives up: -timeout from now, or the end of
+// the budget if that comes first.
+func (p *patience) deadline() time.Time {
+	d := time.Now().Add(p.idle)
+	p.atEnd = !d.Before(p.end)
+	if p.atEnd {
+		return p.end
+	}
+	return d
+}
+
+// take consumes the first n bytes of c.in. The slice is capped at n, so
+// that a caller who appends to it copies rather than writes over what
+// follows.
+func (c *conn) take(n int) []byte {
+	b := c.in[:n:n]
+	c.in = c.in[n:]
+	return b
+}
+
+// pending is what arrived and the check has not consumed, capped like take.
+func (c *conn) pending() []byte { return c.in[:len(c.in):len(c.in)] }
+
 // readN waits for exactly n more bytes and consumes them. On failure it
-// returns what did arrive and an explanation of why the rest did not.
-func (c *conn) readN(n int) ([]byte, error) {
-	deadline := time.Now().Add(c.t.timeout)
-	for len(c.got)-c.pos < n {
-		if !c.fill(deadline) {
-			return c.got[c.pos:], c.why(deadline)
+// returns what did arrive and an explanation of why the rest did not. The
+// caller bounds n: c.in grows to hold it.
+func (c *conn) readN(n int) ([]byte, error) { return c.readNWithin(n, c.patience()) }
+
+// readNWithin is readN as part of a longer read, which p paces.
+func (c *conn) readNWithin(n int, p *patience) ([]byte, error) {
+	for len(c.in) < n {
+		if !c.fill(p.deadline()) {
+			return c.pending(), c.why(p)
 		}
 	}
-	b := c.got[c.pos : c.pos+n]
-	c.pos += n
-	return b, nil
+	return c.take(n), nil
 }
 
 // readUntil waits for delim and consumes everything up to and including it.
+// It reads little more than limit bytes looking for it.
 func (c *conn) readUntil(delim []byte, limit int) ([]byte, error) {
-	deadline := time.Now().Add(c.t.timeout)
+	return c.readUntilWithin(delim, limit, c.patience())
+}
+
+// readUntilWithin is readUntil as part of a longer read, which p paces.
+func (c *conn) readUntilWithin(delim []byte, limit int, p *patience) ([]byte, error) {
 	for {
-		if i := bytes.Index(c.got[c.pos:], delim); i >= 0 {
-			b := c.got[c.pos : c.pos+i+len(delim)]
-			c.pos += i + len(delim)
-			return b, nil
+		if i := bytes.Index(c.in, delim); i >= 0 {
+			return c.take(i + len(delim)), nil
 		}
-		if len(c.got)-c.pos > limit {
-			return c.got[c.pos:], fmt.Errorf("no %s within the first %d bytes", quote(delim), limit)
+		if len(c.in) > limit {
+			return c.pending(), fmt.Errorf("no %s within the first %d bytes", quote(delim), limit)
 		}
-		if !c.fill(deadline) {
-			return c.got[c.pos:], c.why(deadline)
+		if !c.fill(p.deadline()) {
+			return c.pending(), c.why(p)
 		}
 	}
 }
@@ -246,9 +311,12 @@ type readError struct {
 func (e *readError) Error() string   { return e.msg }
 func (e *readError) Unwrap() []error { return e.kinds }
 
-// why explains, after a read came up short, what the connection did.
-func (c *conn) why(deadline time.Time) error {
-	n := len(c.got) - c.pos
+// why explains, after a read came up short, what the connection did. A
+// timeout tells apart a server that sent nothing, one that sent some bytes
+// and then fell silent for -timeout, and one still sending when the
+// budget ran out.
+func (c *conn) why(p *patience) error {
+	n := len(c.in)
 	switch {
 	case c.eof && n == 0:
 		return &readError{"no response: the server closed the connection without answering", []error{errClosed}}
@@ -258,24 +326,28 @@ func (c *conn) why(deadline time.Time) error {
 		return &readError{describeNetErr(c.err, n), []error{c.err}}
 	case c.t.ctx.Err() != nil:
 		return &readError{"interrupted", []error{c.t.ctx.Err()}}
+	case p.atEnd:
+		return &readError{fmt.Sprintf("timeout: %d bytes of the answer arrived in %v and more were still coming: the answer is larger than the check expects, or the server is too slow",
+			c.received-p.from, p.end.Sub(p.began).Round(100*time.Millisecond)), []error{errTimeout}}
 	}
-	wait := c.t.timeout.Round(100 * time.Millisecond)
+	wait := p.idle.Round(100 * time.Millisecond)
 	if n == 0 {
 		return &readError{fmt.Sprintf("timeout: no response within %v (is the server still reading, waiting for more input?)", wait), []error{errTimeout}}
 	}
-	return &readError{fmt.Sprintf("timeout: only %d bytes arrived within %v, then nothing more", n, wait), []error{errTimeout}}
+	return &readError{fmt.Sprintf("timeout: only %d bytes arrived, then nothing more for %v", n, wait), []error{errTimeout}}
 }
 
 // expectClosed waits up to grace for the server to close its side, ignoring
-// nothing: any byte that arrives first is reported as unexpected.
+// nothing: the first bytes that arrive before the close are reported as
+// unexpected.
 func (c *conn) expectClosed(grace time.Duration) error {
 	deadline := time.Now().Add(grace)
-	for !c.eof && c.err == nil && time.Now().Before(deadline) {
+	for len(c.in) == 0 && !c.eof && c.err == nil && time.Now().Before(deadline) {
 		c.fill(deadline)
 	}
 	switch {
-	case len(c.got) > c.pos:
-		return fmt.Errorf("expected the connection to close, but %d more bytes arrived: %s", len(c.got)-c.pos, quote(around(c.got[c.pos:], 0, 60)))
+	case len(c.in) > 0:
+		return fmt.Errorf("expected the connection to close, but more bytes arrived: %s", quote(around(c.in, 0, 60)))
 	case c.eof:
 		return nil
 	case c.err != nil && isReset(c.err):
@@ -286,16 +358,18 @@ func (c *conn) expectClosed(grace time.Duration) error {
 	return &readError{fmt.Sprintf("the server did not close the connection within %v", grace), []error{errStillOpen}}
 }
 
+// maxExtra is how many unasked-for bytes extra reads: enough to show them,
+// and a bound on what a server flooding the connection costs.
+const maxExtra = 64 << 10
+
 // extra waits up to d for bytes the check did not ask for, and consumes
-// them. A correct server sends none, so waiting longer only slows a pass;
-// it never makes one fail.
+// them, up to about maxExtra. A correct server sends none, so waiting
+// longer only slows a pass; it never makes one fail.
 func (c *conn) extra(d time.Duration) []byte {
 	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) && c.fill(deadline) {
+	for len(c.in) < maxExtra && time.Now().Before(deadline) && c.fill(deadline) {
 	}
-	b := c.got[c.pos:]
-	c.pos = len(c.got)
-	return b
+	return c.take(len(c.in))
 }
 
 // expectSilence waits for d and fails if any byte arrives or the server
@@ -304,8 +378,8 @@ func (c *conn) expectSilence(d time.Duration) error {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) && !c.eof && c.err == nil {
 		c.fill(deadline)
-		if len(c.got) > c.pos {
-			return fmt.Errorf("the server answered %s before the request was complete", quote(around(c.got[c.pos:], 0, 60)))
+		if len(c.in) > 0 {
+			return fmt.Errorf("the server answered %s before the request was complete", quote(around(c.in, 0, 60)))
 		}
 	}
 	switch {

@@ -56,7 +56,9 @@ func (t *T) ask(req []byte) (*conn, *response, error) {
 // expectResponse reads the final response to req, already sent, and checks
 // it against w.
 func (t *T) expectResponse(c *conn, req []byte, w want) (*response, error) {
+	c.expected = len(w.body) // how much of a body to read: bodyLimit
 	resp, err := t.readFinal(c, req, w.head)
+	c.expected = 0
 	if err != nil {
 		return resp, err
 	}
@@ -110,10 +112,13 @@ func (t *T) readFinal(c *conn, req []byte, toHead bool) (*response, error) {
 // 100 Continue: the answer a request with Expect: 100-continue waits for.
 func (t *T) readAnswer(c *conn, req []byte, toHead, want100 bool) (*response, error) {
 	for i := 0; ; i++ {
-		start := c.pos
 		resp, err := c.readResponse(toHead)
 		if err != nil {
-			return resp, readFailure(err, req, c.got[start:])
+			var got []byte
+			if resp != nil {
+				got = resp.raw
+			}
+			return resp, readFailure(err, req, got)
 		}
 		if !isInterim(resp) || (want100 && resp.code == 100) || i == maxInterim {
 			return resp, nil

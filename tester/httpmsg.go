@@ -70,28 +70,41 @@ var reasonPhrases = map[int]string{
 var errNoResponse = errors.New("no response")
 
 // readResponse reads one response. A response to HEAD, or with status 1xx,
-// 204 or 304, has no body whatever its headers say (RFC 9112 §6.3).
+// 204 or 304, has no body whatever its headers say (RFC 9112 §6.3). When it
+// fails, r.raw holds every byte of the response the tester read, for the
+// report: what it consumed, then what arrived and it did not. The whole
+// response gets one read's patience.
 func (c *conn) readResponse(toHead bool) (*response, error) {
-	r, err := c.readHead()
-	if err != nil || toHead || r.code/100 == 1 || r.code == 204 || r.code == 304 {
-		return r, err
+	p := c.patience()
+	r, err := c.readHead(p)
+	if err == nil && !toHead && r.code/100 != 1 && r.code != 204 && r.code != 304 {
+		err = c.readBody(r, p)
 	}
-	return r, c.readBody(r)
+	if err != nil && r != nil {
+		r.raw = append(r.raw, c.in...)
+	}
+	return r, err
 }
+
+// bodyLimit is how much of a body the tester reads when the check expects
+// one of c.expected bytes: four times that, plus a mebibyte for the answers
+// a check does not compare byte for byte, such as an error's or a gzip
+// body. No correct answer to the tester's requests comes near it; a larger
+// one fails without being read.
+func (c *conn) bodyLimit() int { return 4*c.expected + 1<<20 }
 
 // readHead reads and parses the status line and the header fields, up to
 // the blank line that ends them (RFC 9112 §2.1).
-func (c *conn) readHead() (*response, error) {
-	start := c.pos
-	head, err := c.readUntil([]byte("\r\n\r\n"), 64*1024)
+func (c *conn) readHead(p *patience) (*response, error) {
+	head, err := c.readUntilWithin([]byte("\r\n\r\n"), 64*1024, p)
 	switch {
-	case err != nil && len(head) == 0 && c.pos == start:
+	case err != nil && len(head) == 0:
 		return nil, &failure{Summary: errNoResponse.Error() + ": " + err.Error(), cause: errors.Join(errNoResponse, err), Hint: noResponseHint(err)}
 	case err != nil && bytes.Contains(head, []byte("\n\n")):
-		return &response{raw: head}, &failure{Summary: "the response's lines end in a bare \\n: HTTP requires \\r\\n after every line, and \\r\\n\\r\\n after the headers",
+		return &response{}, &failure{Summary: "the response's lines end in a bare \\n: HTTP requires \\r\\n after every line, and \\r\\n\\r\\n after the headers",
 			Section: "RFC 9112 §2.1", Hint: `end every line of the status line and headers with "\r\n", and the headers with an empty line`}
 	case err != nil:
-		return &response{raw: head}, &failure{Summary: fmt.Sprintf("incomplete response head (no blank line \\r\\n\\r\\n after the headers): %v", err), cause: err,
+		return &response{}, &failure{Summary: fmt.Sprintf("incomplete response head (no blank line \\r\\n\\r\\n after the headers): %v", err), cause: err,
 			Section: "RFC 9112 §2.1", Hint: `after the last header line, send an empty line ("\r\n") before the body`}
 	}
 	r := &response{raw: head}
@@ -120,11 +133,11 @@ func noResponseHint(err error) string {
 
 // readBody reads the body as the headers frame it (RFC 9112 §6.3): chunked
 // coding, Content-Length, or else every byte up to the close.
-func (c *conn) readBody(r *response) error {
+func (c *conn) readBody(r *response, p *patience) error {
 	te, cl := r.get("Transfer-Encoding"), r.header("Content-Length")
 	switch {
 	case strings.EqualFold(te, "chunked"):
-		if err := c.readChunked(r); err != nil {
+		if err := c.readChunked(r, p); err != nil {
 			return &failure{Summary: err.Error(), Section: "RFC 9112 §7.1", cause: err,
 				Hint: "each chunk is its size in hex, \\r\\n, the data, \\r\\n; a 0-size chunk and an empty line end the body"}
 		}
@@ -138,41 +151,50 @@ func (c *conn) readBody(r *response) error {
 			return &failure{Summary: fmt.Sprintf("Content-Length %q is not a number of bytes", cl[0]), Section: "RFC 9110 §8.6",
 				Hint: "Content-Length is the body's length in bytes, in decimal digits"}
 		}
-		body, err := c.readN(n)
-		r.raw = append(r.raw, body...)
-		r.body = body
+		if limit := c.bodyLimit(); n > limit {
+			return &failure{Summary: fmt.Sprintf("the headers promise a %d-byte body (Content-Length: %d), more than the %d bytes the tester reads of an answer to this request: it stopped without reading the body", n, n, limit),
+				Hint: "Content-Length must count exactly the bytes that follow the blank line: the length of the body you write, in bytes"}
+		}
+		body, err := c.readNWithin(n, p)
 		if err != nil {
 			return &failure{Summary: fmt.Sprintf("the headers promise a %d-byte body (Content-Length: %d) but %v", n, n, err), cause: err,
 				Hint: "Content-Length must count exactly the bytes that follow the blank line: write the whole body, and count it in bytes, not characters"}
 		}
+		r.raw = append(r.raw, body...)
+		r.body = body
 		return nil
 	}
-	// Without a length, the body is every byte up to the close (RFC 9112
-	// §6.3, last rule): a correct answer, provided the close comes.
-	r.closeDelimited = true
-	r.body = c.readToClose(c.t.timeout)
-	r.raw = append(r.raw, r.body...)
-	if !c.eof && (c.err == nil || !isReset(c.err)) {
-		return &failure{
-			Summary: fmt.Sprintf("the response has no Content-Length header, so the client cannot tell where its body ends until the connection closes, and it did not close within %v",
-				c.t.timeout.Round(100*time.Millisecond)),
-			Section: "RFC 9112 §6.3", cause: errStillOpen,
-			Hint: "send Content-Length with every response (Content-Length: 0 when there is no body), or close the connection after the body",
-		}
-	}
-	return nil
+	return c.readToClose(r, p)
 }
 
-// readToClose consumes every byte until the server closes its side (or
-// resets), or until d passes.
-func (c *conn) readToClose(d time.Duration) []byte {
-	deadline := time.Now().Add(d)
-	for !c.eof && c.err == nil && time.Now().Before(deadline) {
-		c.fill(deadline)
+// readToClose reads a body without a length: every byte up to the close
+// (RFC 9112 §6.3, last rule), a correct answer provided the close comes.
+// It reads no more than bodyLimit.
+func (c *conn) readToClose(r *response, p *patience) error {
+	r.closeDelimited = true
+	limit := c.bodyLimit()
+	for len(c.in) <= limit && c.fill(p.deadline()) {
 	}
-	b := c.got[c.pos:]
-	c.pos = len(c.got)
-	return b
+	r.body = c.take(min(len(c.in), limit))
+	r.raw = append(r.raw, r.body...)
+	switch {
+	case len(c.in) > 0:
+		return &failure{Summary: fmt.Sprintf("the response has no Content-Length header, so its body runs to the close, and it passed the %d bytes the tester reads of an answer to this request", limit),
+			Section: "RFC 9112 §6.3",
+			Hint:    "send Content-Length with every response (Content-Length: 0 when there is no body), and only the body it counts"}
+	case c.eof || (c.err != nil && isReset(c.err)):
+		return nil
+	case p.atEnd:
+		return &failure{Summary: fmt.Sprintf("the response has no Content-Length header, so its body runs to the close, and after %v the server was still sending it", p.end.Sub(p.began).Round(100*time.Millisecond)),
+			Section: "RFC 9112 §6.3", cause: errStillOpen,
+			Hint: "send Content-Length with every response (Content-Length: 0 when there is no body), or close the connection after the body"}
+	}
+	return &failure{
+		Summary: fmt.Sprintf("the response has no Content-Length header, so the client cannot tell where its body ends until the connection closes, and it did not close within %v",
+			p.idle.Round(100*time.Millisecond)),
+		Section: "RFC 9112 §6.3", cause: errStillOpen,
+		Hint: "send Content-Length with every response (Content-Length: 0 when there is no body), or close the connection after the body",
+	}
 }
 
 // parseStatusLine checks "HTTP/1.1 SP 3DIGIT SP reason" (RFC 9112 §4).
@@ -188,40 +210,56 @@ func (r *response) parseStatusLine(line string) error {
 	return nil
 }
 
-// readChunked decodes a chunked body (RFC 9112 §7.1).
-func (c *conn) readChunked(r *response) error {
-	for {
-		line, err := c.readUntil([]byte("\r\n"), 1024)
-		r.raw = append(r.raw, line...)
+// readChunked decodes a chunked body (RFC 9112 §7.1). The chunks, their
+// framing counted, may come to bodyLimit bytes; the trailer to as much as
+// a head.
+func (c *conn) readChunked(r *response, p *patience) error {
+	limit := c.bodyLimit()
+	for wire := 0; ; {
+		line, err := c.readUntilWithin([]byte("\r\n"), 1024, p)
 		if err != nil {
 			return fmt.Errorf("reading a chunk size: %w", err)
 		}
+		r.raw = append(r.raw, line...)
 		sizeText, _, _ := strings.Cut(strings.TrimSuffix(string(line), "\r\n"), ";")
 		size, err := strconv.ParseInt(strings.TrimSpace(sizeText), 16, 32)
 		if err != nil || size < 0 {
 			return fmt.Errorf("bad chunk size line %s", strconv.Quote(string(line)))
 		}
 		if size == 0 {
-			for { // trailer fields, then the final CRLF
-				line, err := c.readUntil([]byte("\r\n"), 8192)
-				r.raw = append(r.raw, line...)
-				if err != nil {
-					return fmt.Errorf("reading the chunked trailer: %w", err)
-				}
-				if string(line) == "\r\n" {
-					return nil
-				}
-			}
+			return c.readTrailer(r, p)
 		}
-		data, err := c.readN(int(size) + 2)
-		r.raw = append(r.raw, data...)
+		wire += len(line) + int(size) + 2
+		if wire > limit {
+			return fmt.Errorf("a chunk of %d bytes takes the body past the %d bytes the tester reads of an answer to this request", size, limit)
+		}
+		data, err := c.readNWithin(int(size)+2, p)
 		if err != nil {
 			return fmt.Errorf("reading a %d-byte chunk: %w", size, err)
 		}
+		r.raw = append(r.raw, data...)
 		if !bytes.HasSuffix(data, []byte("\r\n")) {
 			return errors.New("a chunk's data is not followed by \\r\\n")
 		}
 		r.body = append(r.body, data[:size]...)
+	}
+}
+
+// readTrailer reads the trailer fields after the last chunk, then the
+// final CRLF.
+func (c *conn) readTrailer(r *response, p *patience) error {
+	for size := 0; ; {
+		line, err := c.readUntilWithin([]byte("\r\n"), 8192, p)
+		if err != nil {
+			return fmt.Errorf("reading the chunked trailer: %w", err)
+		}
+		r.raw = append(r.raw, line...)
+		if string(line) == "\r\n" {
+			return nil
+		}
+		if size += len(line); size > 64*1024 {
+			return errors.New("the chunked trailer runs past 65536 bytes without its final empty line")
+		}
 	}
 }
 
