@@ -96,30 +96,33 @@ type learnerHint struct {
 }
 
 // nextHint returns the first hint not yet shown for the check that failed
-// last in dir's current stage, and records it as shown. hintsFor gives a
-// check's hints in order, from where to look to what to do. Past the last
-// hint it returns errNoMoreHints, and before any failure errNoFailure; it
-// writes the record only when it shows a hint.
+// last in dir, and records it as shown. hintsFor gives a check's hints in
+// order, from where to look to what to do. Past the last hint it returns
+// errNoMoreHints, with the stage and check still filled in for the
+// message, and before any failure errNoFailure; it writes the record only
+// when it shows a hint.
 func nextHint(dir string, all []stages.Stage, hintsFor func(slug string) []string) (learnerHint, error) {
 	p, err := loadProgress(dir)
 	if err != nil {
 		return learnerHint{}, err
 	}
-	st, ok := p.current(all)
+	st, ok := p.lastFailed(all)
 	if !ok {
+		if cur, working := p.current(all); working {
+			return learnerHint{}, fmt.Errorf("stage %d: %w; run the tester first", cur.Number, errNoFailure)
+		}
 		return learnerHint{}, fmt.Errorf("every stage has passed: %w", errNoFailure)
 	}
 	slug, shown := p.lastFailure(st)
-	if slug == "" {
-		return learnerHint{}, fmt.Errorf("stage %d: %w; run the tester first", st.Number, errNoFailure)
-	}
 	hints := hintsFor(slug)
+	h := learnerHint{Stage: st, Check: slug, Of: len(hints)}
 	if shown >= len(hints) {
-		return learnerHint{}, fmt.Errorf("%s: %w; the card's Hints section has them all: go run ./tester card %d", slug, errNoMoreHints, st.Number)
+		return h, fmt.Errorf("%s: %w; the card's Hints section has them all: go run ./tester card %d, and %s explains why", slug, errNoMoreHints, st.Number, chapterOf(st))
 	}
 	p.recordHintShown(st)
 	if err := p.save(); err != nil {
 		return learnerHint{}, err
 	}
-	return learnerHint{Stage: st, Check: slug, Text: hints[shown], Number: shown + 1, Of: len(hints)}, nil
+	h.Text, h.Number = hints[shown], shown+1
+	return h, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/stretchr/testify/assert"
@@ -113,12 +114,39 @@ func TestNextHint(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, learnerHint{Stage: all[0], Check: "echo-line", Text: want, Number: i + 1, Of: 3}, h)
 	}
-	_, err = nextHint(dir, all, hints)
+	h, err := nextHint(dir, all, hints)
 	assert.ErrorIs(t, err, errNoMoreHints)
-	assert.ErrorContains(t, err, "echo-line: no more hints; the card's Hints section has them all: go run ./tester card 1")
+	assert.ErrorContains(t, err, "echo-line: no more hints; the card's Hints section has them all: go run ./tester card 1, and docs/01-echo.md explains why")
+	assert.Equal(t, learnerHint{Stage: all[0], Check: "echo-line", Of: 3}, h, "the message can still name the check")
 
 	_, err = recordOutcome(dir, all[0], false, "echo-line", 1)
 	require.NoError(t, err)
 	_, err = nextHint(dir, all, hints)
 	assert.ErrorIs(t, err, errNoMoreHints, "the same check failing again does not repeat its hints")
+}
+
+// TestNextHintFollowsTheLatestFailure: the hint is for the check that
+// failed last, on whichever stage, not for the first stage not passed.
+func TestNextHintFollowsTheLatestFailure(t *testing.T) {
+	all, err := stages.All()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	_, err = updateProgress(dir, func(p *progress) {
+		p.recordFailure(all[1], "root-200", time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC))
+		p.recordFailure(all[2], "head", time.Date(2025, 3, 14, 11, 0, 0, 0, time.UTC))
+	})
+	require.NoError(t, err)
+	h, err := nextHint(dir, all, checkHints)
+	require.NoError(t, err)
+	assert.Equal(t, 3, h.Stage.Number)
+	assert.Equal(t, "head", h.Check)
+	assert.Equal(t, checkHints("head")[0], h.Text)
+
+	for _, st := range all {
+		_, err = recordOutcome(dir, st, true, "", 1)
+		require.NoError(t, err)
+	}
+	_, err = nextHint(dir, all, checkHints)
+	assert.ErrorIs(t, err, errNoFailure)
+	assert.ErrorContains(t, err, "every stage has passed")
 }

@@ -26,6 +26,7 @@ func init() {
 	subcommands = []subcommand{
 		{"init", "-lang LANG DIR", "write a starter repository in LANG", runInit},
 		{"status", "-dir DIR", "the stages DIR has passed, and the one to do next", runStatus},
+		{"hint", "-dir DIR", "a hint for the check that failed last in DIR", runHint},
 		{"card", "[-dir DIR] [N]", "stage N's card: what to build, and every check", runCard},
 		{"report", "[-o FILE] REPORTS…", "merge a class's -json reports into one table", runClassReport},
 		{"help", "", "this list", runHelp},
