@@ -251,6 +251,16 @@ func (p *progress) current(all []stages.Stage) (stages.Stage, bool) {
 	return stages.Stage{}, false
 }
 
+// picks is the stage a run with -dir and no -stage tests: the current
+// one, or the last once every stage has passed, which a run may still
+// test with -strict.
+func (p *progress) picks(all []stages.Stage) stages.Stage {
+	if st, ok := p.current(all); ok {
+		return st
+	}
+	return all[len(all)-1]
+}
+
 // testerVersion names the workbook's commit, so that a record of a pass
 // says which checks it passed: the build's own stamp when there is one
 // (go build), else git's answer in the workbook (go run stamps nothing),

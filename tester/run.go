@@ -18,13 +18,18 @@ func run(ctx context.Context, o *options, rep *reporter) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	result := &report{Schema: reportSchema, Seed: o.seed, Strict: o.strict, Pedantic: o.pedantic, Passed: true}
+	result := &report{Schema: reportSchema, Name: o.name, Seed: o.seed, Strict: o.strict, Pedantic: o.pedantic, Passed: true}
 	rep.line("[tester]", "seed %d", o.seed)
 
 	if o.stage != 0 {
-		st, err := runStage(ctx, o, rep, all[o.stage-1], o.strict)
+		stage := all[o.stage-1]
+		announceStage(rep, o, stage)
+		st, err := runStage(ctx, o, rep, stage, o.strict)
 		if st != nil {
 			result.add(*st)
+		}
+		if err == nil {
+			recordRun(rep, o, all, stage, st)
 		}
 		return result, err
 	}
