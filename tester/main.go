@@ -8,6 +8,7 @@
 //	go run ./tester                       every stage against its reference solution
 //	go run ./tester -stage 2              stage 2's checks against stage02_parse
 //	go run ./tester -dir ~/mine           the first stage ~/mine has not passed, run by ~/mine/your_program.sh
+//	go run ./tester -dir ~/mine -watch    again whenever a file under ~/mine changes
 //	go run ./tester -stage 2 -dir ~/mine  stage 2 against ~/mine/your_program.sh
 //	go run ./tester -stage 2 -cmd 'python3 app.py'
 //	go run ./tester -stage 2 -addr localhost:4221
@@ -94,6 +95,9 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if o.watch {
+		return watchMain(ctx, o, rep, stderr)
+	}
 	result, err := run(ctx, o, rep)
 	if o.json {
 		if result == nil {
@@ -132,6 +136,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.stage, "stage", 0, "test this stage (1-6), with the earlier stages' checks that still apply; 0 tests every stage against its reference, or with -dir the first stage not passed")
 	fs.IntVar(&o.ref, "ref", 0, "test the reference solution of this stage instead of the selected stage's (instructors: does stage 3's reference pass stage 4?)")
 	fs.StringVar(&o.dir, "dir", "", "test the program started by `PATH`/your_program.sh, CodeCrafters' convention, and keep the stages passed in PATH/"+progressDir)
+	fs.BoolVar(&o.watch, "watch", false, "with -dir: test again whenever a file under it changes; on a terminal, keys h (hint), n (next stage), r (rerun), q (quit)")
 	fs.StringVar(&o.cmd, "cmd", "", "test the server started by this shell `command`")
 	fs.StringVar(&o.addr, "addr", "", "test a server already running at `host:port`")
 	fs.StringVar(&o.files, "directory", "", "with -addr: the directory that server serves files from (stage 4 on)")
@@ -178,6 +183,10 @@ func (o *options) validate(runPattern string) error {
 		return fmt.Errorf("-stage %d: stages run from 1 to %d", o.stage, len(all))
 	case o.stage == 0 && (o.cmd != "" || o.addr != "" || o.ref != 0):
 		return errors.New("-cmd, -addr and -ref test one stage: add -stage N (with -dir, the tester picks the first stage not passed)")
+	case o.watch && o.dir == "":
+		return errors.New("-watch tests again when a file under -dir changes: add -dir DIR")
+	case o.watch && o.json:
+		return errors.New("-watch is for a terminal and -json for CI: choose one")
 	case o.ref < 0 || o.ref > len(all):
 		return fmt.Errorf("-ref %d: stages run from 1 to %d", o.ref, len(all))
 	case o.ref != 0 && targets > 0:

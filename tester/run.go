@@ -103,6 +103,10 @@ func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage
 		return res, err
 	}
 	defer env.close()
+	// Stop the server as soon as the run is cancelled (Ctrl-C, or a save in
+	// watch mode): a check waiting on it then sees the connection close at
+	// once rather than at the end of its timeout.
+	defer context.AfterFunc(ctx, env.stopServer)()
 
 	t := &T{ctx: ctx, addr: o.addr, files: env.files, rep: rep, timeout: o.timeout, pedantic: o.pedantic, listen: env.listen, server: env.srv}
 	runChecks(t, plan, o.seed, res)
