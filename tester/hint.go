@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"httpworkbook/stages"
 )
@@ -41,17 +40,8 @@ func runHint(args []string, stdout, stderr io.Writer) int {
 Shows the next hint for the check that failed last in DIR: first where to
 look, then what is likely wrong, then what to do.
 `, stderr)
-	dirFlag := flags.String("dir", "", "the learner's repository, whose last failure is in "+filepath.Join(progressDir, progressFile))
-	rest, err := parseInterspersed(flags, args)
-	if err != nil {
-		return 2
-	}
-	dir := *dirFlag
-	if dir == "" && len(rest) == 1 {
-		dir, rest = rest[0], nil
-	}
-	if dir == "" || len(rest) > 0 {
-		fmt.Fprintf(stderr, "tester hint: name your repository with -dir, as in: go run ./tester hint -dir ~/http-server\n")
+	dir, ok := repoArgument("hint", flags, args, stderr)
+	if !ok {
 		return 2
 	}
 	if err := requireDir(dir); err != nil {

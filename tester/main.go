@@ -110,17 +110,28 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		result.Passed = result.Passed && err == nil && ctx.Err() == nil
 		result.writeJSON(stdout)
 	}
-	switch {
-	case ctx.Err() != nil:
-		fmt.Fprintln(stderr, "tester: interrupted; the server was stopped")
-		return 130
-	case err != nil:
-		fmt.Fprintf(stderr, "tester: %v\n", err)
-		return 2
-	case !result.Passed:
+	if code, ended := stoppedStatus(ctx, err, stderr); ended {
+		return code
+	}
+	if !result.Passed {
 		return 1
 	}
 	return 0
+}
+
+// stoppedStatus says why a run stopped, if it did before its verdict, and
+// returns the exit status: 130 when it was interrupted, as a shell reports
+// Ctrl-C, and 2 when the tester could not run.
+func stoppedStatus(ctx context.Context, err error, stderr io.Writer) (code int, stopped bool) {
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintln(stderr, "tester: interrupted; the server was stopped")
+		return 130, true
+	case err != nil:
+		fmt.Fprintf(stderr, "tester: %v\n", err)
+		return 2, true
+	}
+	return 0, false
 }
 
 // errUsage marks a command line the flag package has already explained.

@@ -20,17 +20,8 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 
 Lists the stages, which of them DIR has passed, and what to run next.
 `, stderr)
-	dirFlag := flags.String("dir", "", "the learner's repository, where the tester keeps its progress in "+filepath.Join(progressDir, progressFile))
-	rest, err := parseInterspersed(flags, args)
-	if err != nil {
-		return 2
-	}
-	dir := *dirFlag
-	if dir == "" && len(rest) == 1 {
-		dir, rest = rest[0], nil
-	}
-	if dir == "" || len(rest) > 0 {
-		fmt.Fprintf(stderr, "tester status: name your repository with -dir, as in: go run ./tester status -dir ~/http-server\n")
+	dir, ok := repoArgument("status", flags, args, stderr)
+	if !ok {
 		return 2
 	}
 	if err := showStatus(stdout, dir); err != nil {

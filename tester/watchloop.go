@@ -63,15 +63,8 @@ func watchMain(ctx context.Context, o *options, rep *reporter, stderr io.Writer)
 	}
 	err = ws.loop(ctx)
 	restore()
-	switch {
-	case ctx.Err() != nil:
-		fmt.Fprintln(stderr, "tester: interrupted; the server was stopped")
-		return 130
-	case err != nil:
-		fmt.Fprintf(stderr, "tester: %v\n", err)
-		return 2
-	}
-	return 0
+	code, _ := stoppedStatus(ctx, err, stderr)
+	return code
 }
 
 // loop tests the stage, then waits, until q, Ctrl-C or an error of the
@@ -149,29 +142,21 @@ func (ws *watchSession) runOnce(ctx context.Context, since treeStamp) (watchActi
 		done <- err == nil && res != nil && res.Passed
 	}()
 	changes := ws.watchFiles(runCtx, since)
-	stop := func() { cancel(); <-done }
 	for {
 		select {
 		case passed := <-done:
 			ws.passed = passed && runCtx.Err() == nil
 			return watchIdle, "", nil
 		case c := <-changes:
-			stop()
+			cancel()
+			<-done
 			return watchRun, c.name + " changed during the run: testing again", c.err
 		case k, ok := <-ws.keys:
-			if !ok {
-				ws.keys = nil
-				continue
+			if act, why, ends := ws.onKey(k, ok, false); ends {
+				cancel()
+				<-done
+				return act, why, nil
 			}
-			switch k {
-			case 'q':
-				stop()
-				return watchQuit, "", nil
-			case 'r':
-				stop()
-				return watchRun, "r: testing again", nil
-			}
-			ws.key(k)
 		}
 	}
 }
@@ -190,25 +175,33 @@ func (ws *watchSession) idle(ctx context.Context, since treeStamp) (watchAction,
 		case c := <-changes:
 			return watchRun, c.name + " changed: testing again", c.err
 		case k, ok := <-ws.keys:
-			if !ok {
-				ws.keys = nil
-				continue
+			if act, why, ends := ws.onKey(k, ok, true); ends {
+				return act, why, nil
 			}
-			switch k {
-			case 'q':
-				return watchQuit, "", nil
-			case 'r':
-				return watchRun, "r: testing again", nil
-			case 'n':
-				if ws.moveOn() {
-					st := ws.all[ws.o.stage-1]
-					return watchRun, fmt.Sprintf("n: on to stage %d, %s (go run ./tester card %d says what to build)", st.Number, st.Title, st.Number), nil
-				}
-				continue
-			}
-			ws.key(k)
 		}
 	}
+}
+
+// onKey acts on a key read (ok is false at the end of input): q and r end
+// the wait, as does n once the stage has passed, and idle (n during a run
+// only says to wait); any other key acts in place and the wait goes on.
+func (ws *watchSession) onKey(k byte, ok, idle bool) (act watchAction, why string, ends bool) {
+	switch {
+	case !ok:
+		ws.keys = nil
+	case k == 'q':
+		return watchQuit, "", true
+	case k == 'r':
+		return watchRun, "r: testing again", true
+	case k == 'n' && idle:
+		if ws.moveOn() {
+			st := ws.all[ws.o.stage-1]
+			return watchRun, fmt.Sprintf("n: on to stage %d, %s (go run ./tester card %d says what to build)", st.Number, st.Title, st.Number), true
+		}
+	default:
+		ws.key(k)
+	}
+	return 0, "", false
 }
 
 // prompt says what the session waits for.
