@@ -93,16 +93,19 @@ func (ws *watchSession) loop(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// start clears the screen and says why this run happens.
+// start clears the screen and says why this run happens; why is "" for
+// the first run, which leaves what came before it (init's output, say) on
+// the screen.
 func (ws *watchSession) start(why string) {
+	if why == "" {
+		return
+	}
 	ws.rep.write(func(w io.Writer) {
 		if ws.clear {
 			io.WriteString(w, clearScreen)
 		}
 	})
-	if why != "" {
-		ws.rep.line("[watch]", "%s", why)
-	}
+	ws.rep.line("[watch]", "%s", why)
 }
 
 // A watchChange is a save seen by the file watch, or why it stopped.
