@@ -30,6 +30,13 @@ the width; NO_COLOR, or a pipe, turns styles off (less -R keeps them).
 		return 2
 	}
 	var st stages.Stage
+	var p *progress
+	if *dir != "" {
+		if p, err = loadProgress(*dir); err != nil {
+			fmt.Fprintf(stderr, "tester card: %v\n", err)
+			return 2
+		}
+	}
 	switch {
 	case len(rest) > 1:
 		fmt.Fprintf(stderr, "tester card: name one stage, as in: go run ./tester card 2\n")
@@ -40,12 +47,7 @@ the width; NO_COLOR, or a pipe, turns styles off (less -R keeps them).
 			fmt.Fprintf(stderr, "tester card: no stage %q; the stages are %s\n", rest[0], stageList(all))
 			return 2
 		}
-	case *dir != "":
-		p, err := loadProgress(*dir)
-		if err != nil {
-			fmt.Fprintf(stderr, "tester card: %v\n", err)
-			return 2
-		}
+	case p != nil:
 		var ok bool
 		if st, ok = p.current(all); !ok {
 			st = all[len(all)-1]
@@ -56,7 +58,11 @@ the width; NO_COLOR, or a pipe, turns styles off (less -R keeps them).
 		return 2
 	}
 	t := terminalFor(stdout)
-	io.WriteString(stdout, renderMarkdown(t, st.Body))
+	passed := false
+	if p != nil {
+		_, passed = p.passed(st)
+	}
+	io.WriteString(stdout, renderCard(t, st, passed))
 	footer := fmt.Sprintf("This card is stages/%s in the workbook.", st.Card)
 	if st.Number < len(all) {
 		footer += fmt.Sprintf(" Next: go run ./tester card %d", st.Number+1)
@@ -90,8 +96,28 @@ func stageList(all []stages.Stage) string {
 
 // renderMarkdown renders a card for t, one blank line between blocks.
 func renderMarkdown(t terminal, src string) string {
-	lines := t.renderBlocks(parseMarkdown(src), t.width)
+	return renderBlocks(t, parseMarkdown(src))
+}
+
+func renderBlocks(t terminal, blocks []mdBlock) string {
+	lines := t.renderBlocks(blocks, t.width)
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// renderCard renders st's card for t. Until the learner's repository has
+// passed the stage, the paragraph that points at its reference solution
+// says instead when the tester will: the references stay in the workbook
+// for instructors, but the tester names one only after its stage passes.
+func renderCard(t terminal, st stages.Stage, passed bool) string {
+	blocks := parseMarkdown(st.Body)
+	if !passed {
+		for i, b := range blocks {
+			if b.kind == paragraphBlock && strings.Contains(b.text, st.Dir) {
+				blocks[i].text = fmt.Sprintf("Read [the chapter](../%s) as you build. Once your stage passes, the tester names its reference solution, and the diff that shows what the stage changed.", chapterOf(st))
+			}
+		}
+	}
+	return renderBlocks(t, blocks)
 }
 
 func (t terminal) renderBlocks(blocks []mdBlock, width int) []string {

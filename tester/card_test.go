@@ -170,7 +170,7 @@ func TestCardTwo(t *testing.T) {
 	assert.Equal(t, []string{"Stage 2: Parse HTTP/1.1 requests", "================================", ""}, lines[:3])
 	for _, want := range []string{
 		"the blank line (\\r\\n\\r\\n), then exactly Content-Length bytes of body. Get that",
-		"Read the chapter (docs/02-parse.md) beside the reference solution in",
+		"Read the chapter (docs/02-parse.md) as you build. Once your stage passes, the",
 		"What to build",
 		"-------------",
 		"request          response",
@@ -213,5 +213,41 @@ func TestCardArguments(t *testing.T) {
 			got = stderr.String()
 		}
 		assert.Contains(t, got, tc.out, "%v", tc.args)
+	}
+}
+
+// TestCardNamesTheReferenceOnlyAfterAPass: the card a learner reads in the
+// terminal points at the stage's reference solution only once the
+// learner's repository has passed that stage.
+func TestCardNamesTheReferenceOnlyAfterAPass(t *testing.T) {
+	all, err := stages.All()
+	require.NoError(t, err)
+	for _, st := range all {
+		before := renderCard(terminal{width: 80}, st, false)
+		assert.NotContains(t, before, st.Dir, "card %d names its reference before a pass", st.Number)
+		assert.Contains(t, strings.Join(strings.Fields(before), " "), "Once your stage passes, the tester names its reference solution", "card %d", st.Number)
+		assert.Contains(t, before, chapterOf(st), "card %d still names its chapter", st.Number)
+		assert.Contains(t, renderCard(terminal{width: 80}, st, true), st.Dir+"/", "card %d names its reference after a pass", st.Number)
+	}
+
+	dir := t.TempDir()
+	_, err = recordOutcome(dir, all[0], true, "", 1)
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		args []string
+		show bool
+	}{
+		{[]string{"card", "1"}, false},
+		{[]string{"card", "-dir", dir, "1"}, true},
+		{[]string{"card", "-dir", dir, "2"}, false},
+		{[]string{"card", "-dir", dir}, false}, // the current stage, 2
+	} {
+		var stdout, stderr bytes.Buffer
+		require.Equal(t, 0, runMain(tc.args, &stdout, &stderr), stderr.String())
+		if tc.show {
+			assert.Contains(t, stdout.String(), "stage01_echo/", "%v", tc.args)
+		} else {
+			assert.NotRegexp(t, `stage0\d_`, stdout.String(), "%v", tc.args)
+		}
 	}
 }

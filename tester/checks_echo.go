@@ -12,12 +12,36 @@ const readEcho = "stages/01-echo.md#tests and docs/01-echo.md"
 
 func init() {
 	register(
-		check{stage: 1, always: true, slug: "bind", name: "binds to the port", read: "stages/01-echo.md#tests", run: bind},
-		check{stage: 1, until: 1, slug: "echo-line", name: "echoes a short line", read: readEcho, run: echoLine},
-		check{stage: 1, until: 1, slug: "echo-sequence", name: "echoes several messages on one connection, in order", read: readEcho, run: echoSequence},
-		check{stage: 1, until: 1, slug: "echo-1mib", name: "echoes a 1 MiB random payload byte for byte", read: "docs/01-echo.md#partial-reads-and-writes", run: echoLarge},
-		check{stage: 1, until: 1, slug: "echo-concurrent", name: "serves three connections opened together, used in reverse order", read: "docs/01-echo.md#a-goroutine-per-connection", run: echoConcurrent},
-		check{stage: 1, until: 1, slug: "echo-half-close", name: "closes its side after the client half-closes", read: "docs/01-echo.md#half-close", run: echoHalfClose},
+		check{stage: 1, always: true, slug: "bind", name: "binds to the port", read: "stages/01-echo.md#tests", run: bind, hints: []string{
+			"Look at the lines your server printed above the failure, and at how it chooses its port: the tester starts your_program.sh with PORT set to a free port, and waits until a connection to it succeeds.",
+			"Most often the server listens on a fixed port that is neither PORT nor 4221, or exits before it listens (a crash, a syntax error); a print that stays in a buffer can hide the message that says why.",
+			"Read the port from the PORT environment variable (4221 when it is not set), then create a TCP socket, bind it to that port and listen; run ./your_program.sh by hand and try printf 'hi\\n' | nc localhost 4221.",
+		}},
+		check{stage: 1, until: 1, slug: "echo-line", name: "echoes a short line", read: readEcho, run: echoLine, hints: []string{
+			"Look at what your server does with a connection once it has accepted it: the tester sends one short line and waits for the same bytes to come back on that connection.",
+			"Usually the accepted connection is closed, or left alone, without a read; or the write goes to the listening socket instead of the accepted one.",
+			"On the accepted connection, read into a buffer and write back exactly the bytes that read returned (n of them, not the whole buffer), in a loop that ends when the read reports end of stream.",
+		}},
+		check{stage: 1, until: 1, slug: "echo-sequence", name: "echoes several messages on one connection, in order", read: readEcho, run: echoSequence, hints: []string{
+			"Look at what your connection handler does after it has echoed the first message: the tester sends three lines, one after the other, on the same connection.",
+			"The handler probably reads and echoes once, then closes or stops reading; or it waits for the client to close before it echoes anything.",
+			"Put the read and the write in a loop that runs until the read reports end of stream, and echo each piece as soon as it arrives.",
+		}},
+		check{stage: 1, until: 1, slug: "echo-1mib", name: "echoes a 1 MiB random payload byte for byte", read: "docs/01-echo.md#partial-reads-and-writes", run: echoLarge, hints: []string{
+			"Look at how many bytes one read returns: a megabyte arrives in many pieces, and each read returns whatever the kernel holds at that moment, often a few kilobytes.",
+			"Likely one read of a fixed size is taken for the whole message, the whole buffer is written back instead of the bytes read, or a write that sent only part of its bytes is not finished.",
+			"Loop until end of stream: read up to a buffer's size, write back exactly the n bytes just read, and make sure all n are written (a Go Write does; in C, call send again for the rest).",
+		}},
+		check{stage: 1, until: 1, slug: "echo-concurrent", name: "serves three connections opened together, used in reverse order", read: "docs/01-echo.md#a-goroutine-per-connection", run: echoConcurrent, hints: []string{
+			"Look at your accept loop, and at what it does while one connection is still open: the tester opens three connections before it sends anything, then uses the last one first.",
+			"A server that serves a connection inside its accept loop serves one client at a time, so the third connection waits for the first to close, which here it never does.",
+			"Serve each accepted connection on its own: a goroutine in Go, a thread or fork() in C, a thread in Python, or an event loop (poll, select, or Node's events, which are concurrent already).",
+		}},
+		check{stage: 1, until: 1, slug: "echo-half-close", name: "closes its side after the client half-closes", read: "docs/01-echo.md#half-close", run: echoHalfClose, hints: []string{
+			"Look at what your handler does when a read reports end of stream: the tester sends a last line, closes its sending side (a TCP FIN), and waits for the server to close too.",
+			"The handler probably goes on looping after end of stream, taking an empty read for \"nothing yet\", or never closes the connection, so the client waits for ever.",
+			"When a read reports end of stream (io.EOF in Go, 0 from recv in C, b'' in Python, the 'end' event in Node), finish writing what you have, then close the connection.",
+		}},
 	)
 }
 

@@ -15,10 +15,26 @@ const readLoop = "stages/06-epoll.md#tests and docs/06-epoll.md"
 
 func init() {
 	register(
-		check{stage: 6, slug: "many-connections", name: "500 connections opened at once, each answered", read: readLoop, run: manyConnections},
-		check{stage: 6, slug: "slow-client", name: "a client dribbling a request does not delay another", read: readLoop, run: slowClient},
-		check{stage: 6, slug: "slow-reader", name: "a large response to a slow reader arrives intact", read: "stages/06-epoll.md#tests and docs/06-epoll.md#buffers-and-back-pressure", run: slowReader},
-		check{stage: 6, slug: "disconnects", name: "clients vanishing mid-request or mid-response affect no one else", read: readLoop, run: disconnects},
+		check{stage: 6, slug: "many-connections", name: "500 connections opened at once, each answered", read: readLoop, run: manyConnections, hints: []string{
+			"Look at how your event loop accepts connections and how many it can hold: 500 are opened before any request is sent.",
+			"Likely causes: one accept per readiness event while more connections wait, a small listen backlog, a fixed-size table of connections, or the limit on open files.",
+			"When the listening socket is ready, accept in a loop until EAGAIN; keep connections in a map by file descriptor; listen with a backlog of a few hundred; serve each connection when its socket is ready.",
+		}},
+		check{stage: 6, slug: "slow-client", name: "a client dribbling a request does not delay another", read: readLoop, run: slowClient, hints: []string{
+			"Look at what your loop does with a connection whose request is not complete yet: one client sends a byte every 20 ms while another sends a whole request.",
+			"The loop probably reads one connection until its request is complete (a blocking read, or a loop on one socket), so that every other client waits.",
+			"Read what is ready, append it to that connection's buffer, and go back to the event loop; parse only once the buffer holds a whole request.",
+		}},
+		check{stage: 6, slug: "slow-reader", name: "a large response to a slow reader arrives intact", read: "stages/06-epoll.md#tests and docs/06-epoll.md#buffers-and-back-pressure", run: slowReader, hints: []string{
+			"Look at how your loop writes a response larger than the socket takes at once: the tester asks for a 6 MiB file and reads it slowly.",
+			"A non-blocking write takes only part of the bytes and fails with EAGAIN for the rest; the rest is probably dropped, or the loop spins or blocks on it.",
+			"Keep the bytes not yet written in the connection's output buffer, watch the socket for writability (EPOLLOUT), write more when it is ready, and stop watching once the buffer is empty.",
+		}},
+		check{stage: 6, slug: "disconnects", name: "clients vanishing mid-request or mid-response affect no one else", read: readLoop, run: disconnects, hints: []string{
+			"Look at how your loop handles an error on one connection: clients leave in the middle of a request, and reset the connection in the middle of a response.",
+			"A failed read or write (ECONNRESET, EPIPE) probably ends the whole loop or the process (SIGPIPE kills a C program by default) instead of that one connection.",
+			"On a read of 0 bytes or an error, close that connection, remove it from the poller and free its state; ignore SIGPIPE (signal(SIGPIPE, SIG_IGN) in C; Go does it for you).",
+		}},
 	)
 }
 

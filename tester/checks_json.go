@@ -20,12 +20,36 @@ const (
 
 func init() {
 	register(
-		check{stage: 5, slug: "json-crud", name: "the users resource: create, read, update, delete, as JSON", read: readJSON, run: jsonCRUD},
-		check{stage: 5, slug: "json-errors", name: "bad bodies get 400, 415 and 413, with a JSON error", read: readJSON, run: jsonErrors},
-		check{stage: 5, slug: "json-not-found", name: "404 and 405 answers are JSON too", read: readJSON, run: jsonNotFound},
-		check{stage: 5, slug: "query-params", name: "GET /users honours ?limit= and ?offset=, and rejects bad values", read: readJSON, run: queryParams},
-		check{stage: 5, slug: "gzip", name: "Accept-Encoding: gzip gets a gzip body with the compressed Content-Length", read: readGzip, run: gzipEcho},
-		check{stage: 5, slug: "concurrent-posts", name: "concurrent POSTs from several connections: none lost, ids unique", read: readJSON, run: concurrentPosts},
+		check{stage: 5, slug: "json-crud", name: "the users resource: create, read, update, delete, as JSON", read: readJSON, run: jsonCRUD, hints: []string{
+			"Look at the /users routes: the tester creates a user with POST, reads it with GET, renames it with PUT and removes it with DELETE, all on one connection.",
+			"Common slips: 200 instead of 201 for the POST, no Location header, an id sent as a string rather than a number, or a DELETE answered 200 with a body.",
+			`POST answers 201 with Location: /users/ID and {"id": ID, "name": ...}; GET and PUT answer 200 with the user; DELETE answers 204; a deleted user gets 404 with {"error": ...}.`,
+		}},
+		check{stage: 5, slug: "json-errors", name: "bad bodies get 400, 415 and 413, with a JSON error", read: readJSON, run: jsonErrors, hints: []string{
+			"Look at how POST /users checks a request before it creates a user: the tester sends text/plain, invalid JSON, an unknown field, a name that is not a string, and a 2 MiB body.",
+			"The decoder probably accepts unknown fields or other types, the Content-Type is not checked, or the whole body is read before its size is.",
+			`Refuse another media type than application/json with 415, bad JSON or fields with 400, and a Content-Length over 1 MiB with 413 before reading the body; each with {"error": "..."} as JSON.`,
+		}},
+		check{stage: 5, slug: "json-not-found", name: "404 and 405 answers are JSON too", read: readJSON, run: jsonNotFound, hints: []string{
+			"Look at the answers your server gives outside the routes that succeed: an unknown path, an unknown user, and PATCH /users.",
+			"The 404 and 405 answers probably still come from the plain-text code of stage 3.",
+			`Write every error through one function that answers application/json with {"error": "..."}, and use it for 404 and 405 too.`,
+		}},
+		check{stage: 5, slug: "query-params", name: "GET /users honours ?limit= and ?offset=, and rejects bad values", read: readJSON, run: queryParams, hints: []string{
+			"Look at how GET /users reads the query string, after the ?: the tester asks for ?limit=2&offset=1, then sends bad values.",
+			"The query string is probably left in the path (so that /users?limit=2 is a 404), a bad number is ignored, or offset skips the wrong users.",
+			"Split the target at ?, parse each key=value, accept only non-negative integers (400 with a JSON error otherwise), then skip offset users and list at most limit, in id order.",
+		}},
+		check{stage: 5, slug: "gzip", name: "Accept-Encoding: gzip gets a gzip body with the compressed Content-Length", read: readGzip, run: gzipEcho, hints: []string{
+			"Look at how your server reads Accept-Encoding, and at what it does to the body when the client accepts gzip.",
+			"Common causes: the header compared as a whole string rather than as a list, q=0 ignored, zlib or deflate used instead of gzip, or Content-Length counting the body before compression.",
+			"Split Accept-Encoding on commas, take gzip unless its q is 0 (names in any case), compress the body with gzip, send Content-Encoding: gzip and Vary: Accept-Encoding, and the compressed size as Content-Length.",
+		}},
+		check{stage: 5, slug: "concurrent-posts", name: "concurrent POSTs from several connections: none lost, ids unique", read: readJSON, run: concurrentPosts, hints: []string{
+			"Look at the store of users and the counter of ids: eight connections create users at the same time.",
+			"Without a lock, two requests can read the same next id, or two appends overwrite each other, so that ids repeat or users go missing.",
+			"Guard the store with one lock (Go's sync.Mutex, a pthread mutex in C, threading.Lock in Python), held for the whole of each operation: taking the next id and storing the user are one step.",
+		}},
 	)
 }
 

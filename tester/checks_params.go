@@ -17,11 +17,31 @@ const (
 
 func init() {
 	register(
-		check{stage: 4, until: 4, slug: "path-params", name: "GET /users/{id} and /users/{id}/posts/{post_id} answer with their parameters", read: readParams, run: pathParams},
-		check{stage: 4, until: 4, slug: "static-beats-param", name: "GET /users/me is the static route, not /users/{id}", read: readParams, run: staticBeatsParam},
-		check{stage: 4, slug: "files-get", name: "GET /files/{name} serves the file byte for byte, 404 when missing", read: readFiles, run: filesGet},
-		check{stage: 4, slug: "files-post", name: "POST /files/{name} writes the body to the file and answers 201", read: readFiles, run: filesPost},
-		check{stage: 4, slug: "files-traversal", name: "nothing outside --directory can be read or written", read: readFiles, run: filesTraversal},
+		check{stage: 4, until: 4, slug: "path-params", name: "GET /users/{id} and /users/{id}/posts/{post_id} answer with their parameters", read: readParams, run: pathParams, hints: []string{
+			"Look at how your router matches /users/42 and /users/42/posts/7: these routes are patterns with parameters, not fixed strings.",
+			"The router probably compares whole paths for equality, or a pattern is not anchored at its end, so that /users/{id} also takes /users/42/posts/7.",
+			"Match segment by segment (or with an anchored regular expression such as ^/users/([^/]+)$), give the captured values to the handler, and answer user 42, or post 7 of user 42, as text/plain.",
+		}},
+		check{stage: 4, until: 4, slug: "static-beats-param", name: "GET /users/me is the static route, not /users/{id}", read: readParams, run: staticBeatsParam, hints: []string{
+			"Look at the order in which your router tries its routes: /users/me is a fixed route, and /users/{id} matches that path too.",
+			"The parameter route probably wins because it was registered, or is tried, first.",
+			"Try fixed segments before parameters (sort the patterns, or let each tree node try its static children first), so that /users/me answers current user.",
+		}},
+		check{stage: 4, slug: "files-get", name: "GET /files/{name} serves the file byte for byte, 404 when missing", read: readFiles, run: filesGet, hints: []string{
+			"Look at the --directory argument your server is started with, and at the route GET /files/{name}: the tester writes a random binary file there first.",
+			"Usually the --directory flag is not read, the file is read or sent as text (which changes bytes), Content-Type is not application/octet-stream, or a missing file does not get 404.",
+			"Join the directory and the name, read the file's bytes as they are, and answer 200 with Content-Type: application/octet-stream and the file's size as Content-Length; 404 when there is no such file.",
+		}},
+		check{stage: 4, slug: "files-post", name: "POST /files/{name} writes the body to the file and answers 201", read: readFiles, run: filesPost, hints: []string{
+			"Look at the route POST /files/{name}: it writes the request's body into --directory, under the name in the path.",
+			"Usually only part of the body is read (one read, not all Content-Length bytes), it is written as text, or it is written somewhere other than --directory.",
+			"Read exactly Content-Length bytes of body, write them unchanged to the file in the directory, and answer 201 Created.",
+		}},
+		check{stage: 4, slug: "files-traversal", name: "nothing outside --directory can be read or written", read: readFiles, run: filesTraversal, hints: []string{
+			"Look at how your server turns the name in /files/{name} into a path on disk: the tester tries .. segments, encoded slashes, absolute paths, a NUL byte and a symlink.",
+			"The name is probably joined to the directory after percent-decoding, without checking where the result points.",
+			"After decoding, resolve the joined path, symlinks included (realpath in C and Python, filepath.EvalSymlinks in Go), and refuse with 400, 403 or 404 whatever is not inside the directory.",
+		}},
 	)
 }
 

@@ -18,16 +18,56 @@ const (
 
 func init() {
 	register(
-		check{stage: 2, slug: "root-200", name: "GET / answers 200 OK", read: readParseTests, run: rootOK},
-		check{stage: 2, slug: "not-found-404", name: "an unknown path answers 404 Not Found", read: readParseTests, run: notFound},
-		check{stage: 2, slug: "echo-path", name: "GET /echo/{str} answers {str} as text/plain", read: readParseTests, run: echoPath},
-		check{stage: 2, slug: "user-agent", name: "GET /user-agent answers the User-Agent header", read: readParseTests, run: userAgent},
-		check{stage: 2, slug: "byte-at-a-time", name: "a request sent one byte at a time", read: readFraming, run: byteAtATime},
-		check{stage: 2, slug: "pipelined", name: "two requests in one write, answered in order", read: readKeepAlive, run: pipelined},
-		check{stage: 2, slug: "keep-alive", name: "three requests on one connection", read: readKeepAlive, run: keepAlive},
-		check{stage: 2, slug: "connection-close", name: "Connection: close is honoured", read: readKeepAlive, run: connectionClose},
-		check{stage: 2, slug: "http-concurrent", name: "three connections opened together, used in reverse order", read: readParseTests, run: httpConcurrent},
-		check{stage: 2, slug: "post-body-consumed", name: "a POST body to an unknown path is read, and the connection serves the next request", read: readFraming, run: postBodyConsumed},
+		check{stage: 2, slug: "root-200", name: "GET / answers 200 OK", read: readParseTests, run: rootOK, hints: []string{
+			`Look at the first bytes your server writes back for GET /: the tester compares the status line, then the headers, and shows where they first differ, with every \r\n visible.`,
+			`Common causes: lines ended by \n instead of \r\n, no blank line after the headers, no Content-Length: 0, or the request still echoed back as in stage 1.`,
+			`Read the request line and the headers up to the blank line, then write HTTP/1.1 200 OK\r\n, Content-Length: 0\r\n and \r\n (other headers may come before the blank line).`,
+		}},
+		check{stage: 2, slug: "not-found-404", name: "an unknown path answers 404 Not Found", read: readParseTests, run: notFound, hints: []string{
+			"Look at how your server chooses its answer from the request's path: the tester asks for a random path that no route has.",
+			"The server probably answers 200 to every path, or answers nothing (it crashes, or closes) when no route matches.",
+			`Compare the target of the request line with your routes, and when none matches, answer HTTP/1.1 404 Not Found\r\n with Content-Length: 0 and the blank line.`,
+		}},
+		check{stage: 2, slug: "echo-path", name: "GET /echo/{str} answers {str} as text/plain", read: readParseTests, run: echoPath, hints: []string{
+			"Look at the route for paths that start with /echo/, and at the headers of its answer: the tester checks the status, Content-Type, Content-Length and the body.",
+			"Usually Content-Length counts the wrong thing (the whole path, or characters rather than bytes), Content-Type is missing, or the /echo/ prefix is left in the body.",
+			"Take the rest of the path after /echo/ as the body, and answer 200 with Content-Type: text/plain and a Content-Length that is the body's length in bytes, then the blank line and the body.",
+		}},
+		check{stage: 2, slug: "user-agent", name: "GET /user-agent answers the User-Agent header", read: readParseTests, run: userAgent, hints: []string{
+			"Look at how your server reads the header lines after the request line: this route answers with the value of the User-Agent header.",
+			`The header is probably looked up with the wrong case (field names are case-insensitive), or its value keeps the space after the colon or the \r at the end of the line.`,
+			"Split each header line at its first colon, compare the name without regard to case, trim spaces and tabs from the value, and answer that value as text/plain with its Content-Length.",
+		}},
+		check{stage: 2, slug: "byte-at-a-time", name: "a request sent one byte at a time", read: readFraming, run: byteAtATime, hints: []string{
+			"Look at how your server reads a request: here every byte arrives on its own, so each read returns a single byte.",
+			"The parser probably takes what the first read returned for the whole request, so it parses a fragment, answers 400, or waits for bytes it has in fact already read.",
+			`Keep a buffer per connection and read until it holds \r\n\r\n, the end of the headers (a buffered reader that reads lines does this for you), and only then parse.`,
+		}},
+		check{stage: 2, slug: "pipelined", name: "two requests in one write, answered in order", read: readKeepAlive, run: pipelined, hints: []string{
+			"Look at what your server does with the bytes left over after the first request: the tester sends two whole requests in a single write.",
+			"The server probably reads once, parses the first request, and throws the rest of the buffer away, so the second request is never answered.",
+			"Keep one buffered reader for the connection's whole life; after answering, parse the next request from what is still buffered before reading the socket again.",
+		}},
+		check{stage: 2, slug: "keep-alive", name: "three requests on one connection", read: readKeepAlive, run: keepAlive, hints: []string{
+			"Look at what your handler does after it has written a response: HTTP/1.1 connections stay open, and the tester sends three requests on one.",
+			"The handler probably closes the connection after one response, or stops reading after the first request.",
+			"Loop on each connection: read a request, write its whole response, and go back to reading, until the client closes or asks for Connection: close.",
+		}},
+		check{stage: 2, slug: "connection-close", name: "Connection: close is honoured", read: readKeepAlive, run: connectionClose, hints: []string{
+			"Look at what your server does after answering a request that carries Connection: close.",
+			"The server probably keeps the connection open and waits for another request, so the client never sees the end of the stream.",
+			"After writing the answer to a request whose Connection header holds the token close (in any case), close the connection; say Connection: close in that answer too.",
+		}},
+		check{stage: 2, slug: "http-concurrent", name: "three connections opened together, used in reverse order", read: readParseTests, run: httpConcurrent, hints: []string{
+			"Look at how your server serves one connection while another is open: the tester opens three connections, then sends on the last one first.",
+			"With keep-alive, a server that serves one connection at a time stays stuck reading the first, which stays open, so the others are never served.",
+			"Serve each connection concurrently, as in stage 1: a goroutine, a thread or a process per connection, or an event loop.",
+		}},
+		check{stage: 2, slug: "post-body-consumed", name: "a POST body to an unknown path is read, and the connection serves the next request", read: readFraming, run: postBodyConsumed, hints: []string{
+			"Look at what happens to the body of a request no route wants: the tester POSTs a few kilobytes to an unknown path, then sends a GET on the same connection.",
+			"The body is probably left unread, so its bytes are parsed as the next request line, and the GET gets a 400 or no answer at all.",
+			"After the headers, read exactly Content-Length bytes of body before you answer, whatever the route, so that the next request starts where this one ends.",
+		}},
 	)
 }
 

@@ -11,9 +11,21 @@ const readMethods = "stages/03-routing.md#tests and docs/03-routing.md#405-allow
 
 func init() {
 	register(
-		check{stage: 3, slug: "method-not-allowed", name: "a known path with the wrong method answers 405 with Allow", read: readMethods, run: methodNotAllowed},
-		check{stage: 3, slug: "head", name: "HEAD answers like GET, without a body", read: readMethods, run: headLikeGet},
-		check{stage: 3, slug: "options", name: "OPTIONS answers 204 with Allow", read: readMethods, run: optionsAllow},
+		check{stage: 3, slug: "method-not-allowed", name: "a known path with the wrong method answers 405 with Allow", read: readMethods, run: methodNotAllowed, hints: []string{
+			"Look at how your router decides between 404 and another answer: the tester sends POST / and DELETE /user-agent, two paths that exist for GET.",
+			"The router probably looks the path and the method up together, so a known path asked with another method falls through to 404.",
+			"Look the path up first, then the method: a path without a handler for the method answers 405 Method Not Allowed, with an Allow header that lists the path's methods (GET, HEAD, OPTIONS).",
+		}},
+		check{stage: 3, slug: "head", name: "HEAD answers like GET, without a body", read: readMethods, run: headLikeGet, hints: []string{
+			"Look at how your server answers HEAD on a route that answers GET: the tester compares status and headers, then sends a GET on the same connection.",
+			"Usually HEAD is not routed (404 or 405), or the body is sent anyway and read as the start of the next response, or Content-Length says 0 instead of GET's length.",
+			"Serve HEAD with the GET handler, and drop the body where the response is written, keeping the Content-Length that the GET answer would have.",
+		}},
+		check{stage: 3, slug: "options", name: "OPTIONS answers 204 with Allow", read: readMethods, run: optionsAllow, hints: []string{
+			"Look at how your server answers OPTIONS on a known path.",
+			"Usually OPTIONS is not routed (404 or 405), the Allow header is missing, or a 204 answer carries a Content-Length, which it must not.",
+			"Answer OPTIONS on every known path with 204 No Content and an Allow header listing the path's methods, HEAD and OPTIONS included, with no body and no Content-Length.",
+		}},
 	)
 }
 

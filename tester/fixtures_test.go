@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ var fixtures = map[string]func(args []string) int{
 	"hostile":       fixtureHostile,
 	"hang":          fixtureHang,
 	"wait-file":     fixtureWaitFile,
+	"wait-grep":     fixtureWaitGrep,
 	"wait-port":     fixtureWaitPort,
 }
 
@@ -146,6 +148,21 @@ func fixtureWaitFile(args []string) int {
 	return pollUntil(args[1], "file "+args[0], func() bool {
 		_, err := os.Stat(args[0])
 		return err == nil
+	})
+}
+
+// fixtureWaitGrep waits until the file args[0] matches the regular
+// expression args[1], for at most args[2]: a state that a background
+// tester writes, such as its progress file after a run.
+func fixtureWaitGrep(args []string) int {
+	re, err := regexp.Compile(args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	return pollUntil(args[2], fmt.Sprintf("match for %q in %s", args[1], args[0]), func() bool {
+		b, err := os.ReadFile(args[0])
+		return err == nil && re.Match(b)
 	})
 }
 

@@ -264,11 +264,12 @@ func printNext(w io.Writer, lang language, dir string) {
 	if _, err := exec.LookPath(lang.Tool); err != nil {
 		fmt.Fprintf(w, "\nNote: %s is not on your PATH, and your_program.sh needs it. Install %s first.\n", lang.Tool, lang.Needs)
 	}
-	fmt.Fprintf(w, "\nNext, run the tester from the workbook:\n")
+	fmt.Fprintf(w, "\nNext, run the tester from the workbook, and leave it running:\n")
 	tw = tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 	fmt.Fprintf(tw, "  cd %s\t# the workbook\n", shellQuote(workbookRoot()))
-	fmt.Fprintf(tw, "  go run ./tester -stage 1 -dir %s\t# binds, then fails at the echo: your first TODO\n", shellQuote(dir))
-	fmt.Fprintf(tw, "  less stages/01-echo.md\t# the card: what to build, and every check\n")
+	fmt.Fprintf(tw, "  go run ./tester -dir %s -watch\t# stage 1: binds, then fails at the echo, your first TODO\n", shellQuote(dir))
 	tw.Flush()
-	fmt.Fprintf(w, "Then edit %s and rerun the tester until stage 1 passes.\n", filepath.Join(dir, filepath.FromSlash(lang.Source)))
+	fmt.Fprintf(w, "Then edit %s: each save runs the tester again.\n", filepath.Join(dir, filepath.FromSlash(lang.Source)))
+	fmt.Fprintf(w, "In watch mode, h shows a hint, n moves on once the stage passes, q quits;\n")
+	fmt.Fprintf(w, "go run ./tester card 1 shows what to build, and every check.\n")
 }

@@ -103,9 +103,10 @@ func TestInitWritesLanguageFiles(t *testing.T) {
 			assert.Contains(t, readFile(t, dir, ".gitattributes"), "* text=auto eol=lf\n*.sh text eol=lf\n")
 			assert.NotEmpty(t, readFile(t, dir, ".gitignore"))
 
-			cmd := "go run ./tester -stage 1 -dir " + shellQuote(dir)
+			cmd := "go run ./tester -dir " + shellQuote(dir) + " -watch"
 			assert.Contains(t, readFile(t, dir, "README.md"), cmd)
 			assert.Contains(t, stdout, cmd)
+			assert.Contains(t, readFile(t, dir, "README.md"), "go run ./tester hint -dir "+shellQuote(dir))
 		})
 	}
 }

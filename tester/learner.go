@@ -13,8 +13,8 @@ import (
 // This file holds what the run loop needs to carry a learner through the
 // course with the progress file: which stage to test when -dir comes
 // without -stage, what to record after a run, what to say after a pass,
-// and the next hint. The loop calls these once its rework lands; "status"
-// and "card -dir" use the same record today.
+// and the next hint. Only runs with -dir record anything: the record lives
+// in the learner's repository, and -cmd or -addr name none.
 
 // Sentinel errors of nextHint, for "hint" and watch mode's h key to tell
 // apart.
@@ -31,10 +31,74 @@ func stageFromProgress(dir string, all []stages.Stage) (st stages.Stage, done bo
 	if err != nil {
 		return stages.Stage{}, false, err
 	}
-	if st, ok := p.current(all); ok {
-		return st, false, nil
+	_, working := p.current(all)
+	return p.picks(all), !working, nil
+}
+
+// pickStage sets the stage of a run with -dir and no -stage from dir's
+// progress: the first stage not passed, or the last once all have.
+func (o *options) pickStage(all []stages.Stage) error {
+	st, done, err := stageFromProgress(o.dir, all)
+	if err != nil {
+		return err
 	}
-	return all[len(all)-1], true, nil
+	o.stage, o.autoStage, o.allPassed = st.Number, true, done
+	return nil
+}
+
+// announceStage says, in one line, which stage the progress file chose,
+// so that a learner never wonders what is being tested.
+func announceStage(rep *reporter, o *options, st stages.Stage) {
+	switch {
+	case !o.autoStage:
+	case o.allPassed:
+		rep.line("[tester]", "every stage of %s has passed: testing stage %d again (-strict adds the bad-input checks, -pedantic makes warnings failures)", o.dir, st.Number)
+	default:
+		rep.line("[tester]", "stage %d, the first one %s has not passed (-stage N tests another)", st.Number, o.dir)
+	}
+}
+
+// recordRun records a finished run of st with -dir in dir's progress and
+// says what comes next: after a pass, the reference (the first time) and
+// the next stage; after a failure, how to get a hint. An interrupted run
+// records nothing, and neither does a pass of the checks -run chose, which
+// is not a pass of the stage. A record that cannot be written is reported
+// and does not change the run's verdict.
+func recordRun(rep *reporter, o *options, all []stages.Stage, st stages.Stage, res *stageResult) {
+	if o.dir == "" || res == nil || res.Interrupted {
+		return
+	}
+	if res.Passed && o.run != nil {
+		rep.line("[tester]", "-run chose some of the checks: stage %d counts as passed once all of them pass, without -run", st.Number)
+		return
+	}
+	failed := failedSlug(res)
+	first, err := recordOutcome(o.dir, st, res.Passed, failed, o.seed)
+	if err != nil {
+		rep.line("[tester]", "progress not recorded: %v", err)
+		return
+	}
+	if !res.Passed {
+		if !o.watch && failed != "" {
+			rep.line("[tester]", "stuck? go run ./tester hint -dir %s gives a hint for %s, one at a time", shellQuote(o.dir), failed)
+		}
+		return
+	}
+	p, err := loadProgress(o.dir)
+	if err != nil {
+		p = nil
+	}
+	rep.write(func(w io.Writer) { printAfterPass(w, all, st, o.dir, first, p) })
+}
+
+// failedSlug is the check that failed in res, or "" if none did.
+func failedSlug(res *stageResult) string {
+	for i := len(res.Checks) - 1; i >= 0; i-- {
+		if res.Checks[i].Failure != nil {
+			return res.Checks[i].Slug
+		}
+	}
+	return ""
 }
 
 // recordOutcome records one run of st in dir's progress: a pass, with the
@@ -56,8 +120,9 @@ func recordOutcome(dir string, st stages.Stage, passed bool, failedSlug string, 
 // printAfterPass says what a learner does after st passes. The first pass
 // only, and never before, points at st's reference solution, the diff
 // that shows what the stage changed and the chapter to read beside it;
-// then comes the next stage's card and command.
-func printAfterPass(w io.Writer, all []stages.Stage, st stages.Stage, dir string, firstPass bool) {
+// then comes the next stage's card and command, without -stage when p,
+// the progress just recorded, picks that stage by itself.
+func printAfterPass(w io.Writer, all []stages.Stage, st stages.Stage, dir string, firstPass bool, p *progress) {
 	fmt.Fprintf(w, "\nStage %d passed: %s. Recorded in %s.\n", st.Number, st.Title, progressPath(dir))
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 	if firstPass {
@@ -71,13 +136,25 @@ func printAfterPass(w io.Writer, all []stages.Stage, st stages.Stage, dir string
 		tw.Flush()
 	}
 	if st.Number == len(all) {
-		fmt.Fprintf(w, "\nEvery stage passed: the course is done. The strict checks are the bad input\nevery real server meets:\n  %s -strict\n", stageCommand(st, dir))
+		fmt.Fprintln(w)
+		printCourseDone(w, st, dir, p != nil && p.picks(all).Number == st.Number)
 		return
 	}
 	next := all[st.Number]
 	fmt.Fprintf(w, "\nNext, stage %d: %s\n", next.Number, next.Title)
 	fmt.Fprintf(tw, "  go run ./tester card %d\t# what to build, and every check\n", next.Number)
-	fmt.Fprintf(tw, "  %s\t# test it\n", stageCommand(next, dir))
+	picked := p != nil && p.picks(all).Number == next.Number
+	fmt.Fprintf(tw, "  %s -watch\t# test it, again on every save\n", stageCommand(next, dir, picked))
+	tw.Flush()
+}
+
+// printCourseDone is what follows the last stage's pass: what is left to
+// try, the strict checks and the reference's exact behaviour.
+func printCourseDone(w io.Writer, last stages.Stage, dir string, picked bool) {
+	fmt.Fprintf(w, "Every stage passed: the course is done. The strict checks are the bad input\nevery real server meets, and -pedantic holds you to the RFCs' advice:\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintf(tw, "  %s -strict\t# malformed, oversized and incomplete requests\n", stageCommand(last, dir, picked))
+	fmt.Fprintf(tw, "  %s -strict -pedantic\t# and every warning a failure\n", stageCommand(last, dir, picked))
 	tw.Flush()
 }
 
@@ -96,30 +173,33 @@ type learnerHint struct {
 }
 
 // nextHint returns the first hint not yet shown for the check that failed
-// last in dir's current stage, and records it as shown. hintsFor gives a
-// check's hints in order, from where to look to what to do. Past the last
-// hint it returns errNoMoreHints, and before any failure errNoFailure; it
-// writes the record only when it shows a hint.
+// last in dir, and records it as shown. hintsFor gives a check's hints in
+// order, from where to look to what to do. Past the last hint it returns
+// errNoMoreHints, with the stage and check still filled in for the
+// message, and before any failure errNoFailure; it writes the record only
+// when it shows a hint.
 func nextHint(dir string, all []stages.Stage, hintsFor func(slug string) []string) (learnerHint, error) {
 	p, err := loadProgress(dir)
 	if err != nil {
 		return learnerHint{}, err
 	}
-	st, ok := p.current(all)
+	st, ok := p.lastFailed(all)
 	if !ok {
+		if cur, working := p.current(all); working {
+			return learnerHint{}, fmt.Errorf("stage %d: %w; run the tester first", cur.Number, errNoFailure)
+		}
 		return learnerHint{}, fmt.Errorf("every stage has passed: %w", errNoFailure)
 	}
 	slug, shown := p.lastFailure(st)
-	if slug == "" {
-		return learnerHint{}, fmt.Errorf("stage %d: %w; run the tester first", st.Number, errNoFailure)
-	}
 	hints := hintsFor(slug)
+	h := learnerHint{Stage: st, Check: slug, Of: len(hints)}
 	if shown >= len(hints) {
-		return learnerHint{}, fmt.Errorf("%s: %w; the card's Hints section has them all: go run ./tester card %d", slug, errNoMoreHints, st.Number)
+		return h, fmt.Errorf("%s: %w; the card's Hints section has them all: go run ./tester card %d, and %s explains why", slug, errNoMoreHints, st.Number, chapterOf(st))
 	}
 	p.recordHintShown(st)
 	if err := p.save(); err != nil {
 		return learnerHint{}, err
 	}
-	return learnerHint{Stage: st, Check: slug, Text: hints[shown], Number: shown + 1, Of: len(hints)}, nil
+	h.Text, h.Number = hints[shown], shown+1
+	return h, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/stretchr/testify/assert"
@@ -68,19 +69,29 @@ func TestStageFromProgressFollowsRecordedRuns(t *testing.T) {
 func TestPrintAfterPass(t *testing.T) {
 	all, err := stages.All()
 	require.NoError(t, err)
+	passedUpTo := func(n int) *progress {
+		p := &progress{Stages: map[string]*stageProgress{}}
+		for _, st := range all[:n] {
+			p.recordPass(st, 1, time.Now())
+		}
+		return p
+	}
 	for _, tc := range []struct {
 		stage int
 		first bool
+		p     *progress
 		want  []string
 		not   []string
 	}{
-		{2, true, []string{"Stage 2 passed: Parse HTTP/1.1 requests.", "stage02_parse/", "diff -ru stage01_echo stage02_parse", "docs/02-parse.md", "Next, stage 3: Route with a registry", "go run ./tester card 3", "go run ./tester -stage 3 -dir /x"}, nil},
-		{2, false, []string{"Stage 2 passed", "Next, stage 3"}, []string{"stage02_parse/", "diff -ru"}},
-		{1, true, []string{"stage01_echo/", "docs/01-echo.md"}, []string{"diff -ru"}},
-		{6, true, []string{"diff -ru stage05_json stage06_epoll", "Every stage passed: the course is done.", "go run ./tester -stage 6 -dir /x -strict"}, []string{"Next,"}},
+		{2, true, nil, []string{"Stage 2 passed: Parse HTTP/1.1 requests.", "stage02_parse/", "diff -ru stage01_echo stage02_parse", "docs/02-parse.md", "Next, stage 3: Route with a registry", "go run ./tester card 3", "go run ./tester -stage 3 -dir /x -watch"}, nil},
+		{2, false, nil, []string{"Stage 2 passed", "Next, stage 3"}, []string{"stage02_parse/", "diff -ru"}},
+		{2, true, passedUpTo(2), []string{"go run ./tester -dir /x -watch   # test it, again on every save"}, []string{"-stage 3"}},
+		{1, true, nil, []string{"stage01_echo/", "docs/01-echo.md"}, []string{"diff -ru"}},
+		{6, true, nil, []string{"diff -ru stage05_json stage06_epoll", "Every stage passed: the course is done.", "go run ./tester -stage 6 -dir /x -strict", "-strict -pedantic"}, []string{"Next,"}},
+		{6, false, passedUpTo(6), []string{"go run ./tester -dir /x -strict -pedantic"}, []string{"-stage"}},
 	} {
 		var out bytes.Buffer
-		printAfterPass(&out, all, all[tc.stage-1], "/x", tc.first)
+		printAfterPass(&out, all, all[tc.stage-1], "/x", tc.first, tc.p)
 		for _, w := range tc.want {
 			assert.Contains(t, out.String(), w, "stage %d, first %v", tc.stage, tc.first)
 		}
@@ -113,12 +124,39 @@ func TestNextHint(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, learnerHint{Stage: all[0], Check: "echo-line", Text: want, Number: i + 1, Of: 3}, h)
 	}
-	_, err = nextHint(dir, all, hints)
+	h, err := nextHint(dir, all, hints)
 	assert.ErrorIs(t, err, errNoMoreHints)
-	assert.ErrorContains(t, err, "echo-line: no more hints; the card's Hints section has them all: go run ./tester card 1")
+	assert.ErrorContains(t, err, "echo-line: no more hints; the card's Hints section has them all: go run ./tester card 1, and docs/01-echo.md explains why")
+	assert.Equal(t, learnerHint{Stage: all[0], Check: "echo-line", Of: 3}, h, "the message can still name the check")
 
 	_, err = recordOutcome(dir, all[0], false, "echo-line", 1)
 	require.NoError(t, err)
 	_, err = nextHint(dir, all, hints)
 	assert.ErrorIs(t, err, errNoMoreHints, "the same check failing again does not repeat its hints")
+}
+
+// TestNextHintFollowsTheLatestFailure: the hint is for the check that
+// failed last, on whichever stage, not for the first stage not passed.
+func TestNextHintFollowsTheLatestFailure(t *testing.T) {
+	all, err := stages.All()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	_, err = updateProgress(dir, func(p *progress) {
+		p.recordFailure(all[1], "root-200", time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC))
+		p.recordFailure(all[2], "head", time.Date(2025, 3, 14, 11, 0, 0, 0, time.UTC))
+	})
+	require.NoError(t, err)
+	h, err := nextHint(dir, all, checkHints)
+	require.NoError(t, err)
+	assert.Equal(t, 3, h.Stage.Number)
+	assert.Equal(t, "head", h.Check)
+	assert.Equal(t, checkHints("head")[0], h.Text)
+
+	for _, st := range all {
+		_, err = recordOutcome(dir, st, true, "", 1)
+		require.NoError(t, err)
+	}
+	_, err = nextHint(dir, all, checkHints)
+	assert.ErrorIs(t, err, errNoFailure)
+	assert.ErrorContains(t, err, "every stage has passed")
 }

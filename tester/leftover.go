@@ -11,6 +11,15 @@ import (
 // server started still listens once it has exited.
 const leftoverSlug = "nothing-left-running"
 
+// leftoverCheck is the check that afterRun reports; it is not registered,
+// since it runs after every stage that started a server, not as a step of
+// one.
+var leftoverCheck = check{slug: leftoverSlug, name: "leaves nothing running after it exits", hints: []string{
+	"Look at how your_program.sh starts your server, and at whether the server starts other processes: something it started still listened on the port after the tester stopped it.",
+	"Usually your_program.sh runs the server without exec, or in the background with &, or the server daemonizes or calls setsid, so that the stop signal never reaches the process that listens.",
+	`End your_program.sh with exec and "$@" (exec python3 -u app/main.py "$@"), start nothing in the background, and on SIGTERM stop any child process before exiting.`,
+}}
+
 // leftoverGrace is how long processes killed with the server may take to
 // close their sockets before one still listening counts as left behind.
 const leftoverGrace = time.Second
@@ -75,7 +84,8 @@ func (s *server) afterRun(rep *reporter, prefix string, stage int, res *stageRes
 	if s == nil || s.leftover == nil {
 		return
 	}
-	c := check{stage: stage, slug: leftoverSlug, name: "leaves nothing running after it exits"}
+	c := leftoverCheck
+	c.stage = stage
 	printFailure(rep, prefix, c, s.leftover, nil)
 	for _, cr := range res.Checks {
 		if !cr.Passed {

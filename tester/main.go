@@ -7,7 +7,9 @@
 //
 //	go run ./tester                       every stage against its reference solution
 //	go run ./tester -stage 2              stage 2's checks against stage02_parse
-//	go run ./tester -stage 2 -dir ~/mine  against ~/mine/your_program.sh
+//	go run ./tester -dir ~/mine           the first stage ~/mine has not passed, run by ~/mine/your_program.sh
+//	go run ./tester -dir ~/mine -watch    again whenever a file under ~/mine changes
+//	go run ./tester -stage 2 -dir ~/mine  stage 2 against ~/mine/your_program.sh
 //	go run ./tester -stage 2 -cmd 'python3 app.py'
 //	go run ./tester -stage 2 -addr localhost:4221
 //	go run ./tester -stage 2 -list        the checks of stage 2, and what they require
@@ -48,6 +50,11 @@ type options struct {
 	run      *regexp.Regexp
 	wait     time.Duration
 	timeout  time.Duration
+	name     string // the student, for the class report
+	watch    bool
+
+	autoStage bool // the stage was chosen from -dir's progress, not by -stage
+	allPassed bool // and every stage had passed, so it is the last one again
 }
 
 func main() {
@@ -64,7 +71,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		if o != nil && o.json && !errors.Is(err, errUsage) {
-			(&report{Schema: reportSchema, Error: err.Error()}).writeJSON(stdout)
+			(&report{Schema: reportSchema, Name: o.name, Error: err.Error()}).writeJSON(stdout)
 		}
 		if !errors.Is(err, errUsage) {
 			fmt.Fprintf(stderr, "tester: %v\n", err)
@@ -88,10 +95,13 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if o.watch {
+		return watchMain(ctx, o, rep, stderr)
+	}
 	result, err := run(ctx, o, rep)
 	if o.json {
 		if result == nil {
-			result = &report{Schema: reportSchema, Seed: o.seed}
+			result = &report{Schema: reportSchema, Name: o.name, Seed: o.seed}
 		}
 		if err != nil && ctx.Err() == nil {
 			result.Error = err.Error()
@@ -100,17 +110,28 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		result.Passed = result.Passed && err == nil && ctx.Err() == nil
 		result.writeJSON(stdout)
 	}
-	switch {
-	case ctx.Err() != nil:
-		fmt.Fprintln(stderr, "tester: interrupted; the server was stopped")
-		return 130
-	case err != nil:
-		fmt.Fprintf(stderr, "tester: %v\n", err)
-		return 2
-	case !result.Passed:
+	if code, ended := stoppedStatus(ctx, err, stderr); ended {
+		return code
+	}
+	if !result.Passed {
 		return 1
 	}
 	return 0
+}
+
+// stoppedStatus says why a run stopped, if it did before its verdict, and
+// returns the exit status: 130 when it was interrupted, as a shell reports
+// Ctrl-C, and 2 when the tester could not run.
+func stoppedStatus(ctx context.Context, err error, stderr io.Writer) (code int, stopped bool) {
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintln(stderr, "tester: interrupted; the server was stopped")
+		return 130, true
+	case err != nil:
+		fmt.Fprintf(stderr, "tester: %v\n", err)
+		return 2, true
+	}
+	return 0, false
 }
 
 // errUsage marks a command line the flag package has already explained.
@@ -123,9 +144,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	var o options
 	var runPattern string
-	fs.IntVar(&o.stage, "stage", 0, "test this stage (1-6), with the earlier stages' checks that still apply; 0 tests every stage against its reference")
+	fs.IntVar(&o.stage, "stage", 0, "test this stage (1-6), with the earlier stages' checks that still apply; 0 tests every stage against its reference, or with -dir the first stage not passed")
 	fs.IntVar(&o.ref, "ref", 0, "test the reference solution of this stage instead of the selected stage's (instructors: does stage 3's reference pass stage 4?)")
-	fs.StringVar(&o.dir, "dir", "", "test the program started by `PATH`/your_program.sh, CodeCrafters' convention")
+	fs.StringVar(&o.dir, "dir", "", "test the program started by `PATH`/your_program.sh, CodeCrafters' convention, and keep the stages passed in PATH/"+progressDir)
+	fs.BoolVar(&o.watch, "watch", false, "with -dir: test again whenever a file under it changes; on a terminal, keys h (hint), n (next stage), r (rerun), q (quit)")
 	fs.StringVar(&o.cmd, "cmd", "", "test the server started by this shell `command`")
 	fs.StringVar(&o.addr, "addr", "", "test a server already running at `host:port`")
 	fs.StringVar(&o.files, "directory", "", "with -addr: the directory that server serves files from (stage 4 on)")
@@ -135,12 +157,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.list, "list", false, "list the checks of -stage N (or of every stage) with what they require, and exit")
 	fs.BoolVar(&o.verbose, "v", false, "show the raw bytes of every exchange")
 	fs.BoolVar(&o.json, "json", false, "print a JSON report on standard output; progress goes to standard error")
+	fs.StringVar(&o.name, "name", "", "with -json: the student's `name`, which the class report shows instead of the file's")
 	fs.StringVar(&runPattern, "run", "", "run only the checks whose slug matches this `regexp`")
 	fs.DurationVar(&o.wait, "wait", 15*time.Second, "how long to wait for the server to accept connections")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "how long one read may wait for the server")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: go run ./tester [-stage N] [-dir PATH | -cmd COMMAND | -addr HOST:PORT] [flags]\n\n")
-		fmt.Fprintf(stderr, "With no -stage, every stage's checks run against that stage's reference solution.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "With no -stage, every stage's checks run against that stage's reference solution;\nwith -dir, the first stage that repository has not passed runs.\n\nFlags:\n")
 		fs.PrintDefaults()
 		printSubcommands(stderr)
 	}
@@ -169,8 +192,12 @@ func (o *options) validate(runPattern string) error {
 		return errors.New("choose one of -dir, -cmd and -addr")
 	case o.stage < 0 || o.stage > len(all):
 		return fmt.Errorf("-stage %d: stages run from 1 to %d", o.stage, len(all))
-	case o.stage == 0 && (targets > 0 || o.ref != 0):
-		return errors.New("-dir, -cmd, -addr and -ref test one stage: add -stage N")
+	case o.stage == 0 && (o.cmd != "" || o.addr != "" || o.ref != 0):
+		return errors.New("-cmd, -addr and -ref test one stage: add -stage N (with -dir, the tester picks the first stage not passed)")
+	case o.watch && o.dir == "":
+		return errors.New("-watch tests again when a file under -dir changes: add -dir DIR")
+	case o.watch && o.json:
+		return errors.New("-watch is for a terminal and -json for CI: choose one")
 	case o.ref < 0 || o.ref > len(all):
 		return fmt.Errorf("-ref %d: stages run from 1 to %d", o.ref, len(all))
 	case o.ref != 0 && targets > 0:
@@ -179,6 +206,11 @@ func (o *options) validate(runPattern string) error {
 		return errors.New("-addr from stage 4 on needs -directory: the directory that server serves files from, where the tester puts its files")
 	case o.timeout <= 0 || o.wait <= 0:
 		return errors.New("-timeout and -wait must be positive")
+	}
+	if o.stage == 0 && o.dir != "" {
+		if err := o.pickStage(all); err != nil {
+			return err
+		}
 	}
 	if runPattern != "" {
 		re, err := regexp.Compile(runPattern)

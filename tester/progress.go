@@ -213,6 +213,26 @@ func (p *progress) lastFailure(st stages.Stage) (slug string, hintsShown int) {
 	return "", 0
 }
 
+// lastFailed returns the stage whose last run failed most recently: the
+// one a learner asking for a hint is stuck on, even when it is not the
+// first stage not passed (a later stage tested with -stage).
+func (p *progress) lastFailed(all []stages.Stage) (stages.Stage, bool) {
+	var found stages.Stage
+	var latest time.Time
+	ok := false
+	for _, st := range all {
+		sp := p.Stages[st.Slug]
+		if sp == nil || sp.LastFailed == "" {
+			continue
+		}
+		at, _ := time.Parse(time.RFC3339, sp.FailedAt)
+		if !ok || !at.Before(latest) {
+			found, latest, ok = st, at, true
+		}
+	}
+	return found, ok
+}
+
 // recordHintShown counts one more hint shown for st's last failure.
 func (p *progress) recordHintShown(st stages.Stage) {
 	if sp := p.Stages[st.Slug]; sp != nil && sp.LastFailed != "" {
@@ -229,6 +249,16 @@ func (p *progress) current(all []stages.Stage) (stages.Stage, bool) {
 		}
 	}
 	return stages.Stage{}, false
+}
+
+// picks is the stage a run with -dir and no -stage tests: the current
+// one, or the last once every stage has passed, which a run may still
+// test with -strict.
+func (p *progress) picks(all []stages.Stage) stages.Stage {
+	if st, ok := p.current(all); ok {
+		return st
+	}
+	return all[len(all)-1]
 }
 
 // testerVersion names the workbook's commit, so that a record of a pass

@@ -60,6 +60,14 @@ func (r *reporter) relay(prefix, text string) {
 	fmt.Fprintf(r.w, "%s %s\n", r.paint(dim, prefix), text)
 }
 
+// write lets fn write several lines at once, such as a paragraph that
+// follows a stage's verdict, without another line in between.
+func (r *reporter) write(fn func(w io.Writer)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fn(r.w)
+}
+
 // block prints a labelled block of raw bytes, one output line per line of
 // the message, escaped, with a body that is not text as a hex dump.
 func (r *reporter) block(prefix, label string, b []byte) {
@@ -209,6 +217,7 @@ func (st *stageResult) tally() {
 // report is the whole run, printed by -json.
 type report struct {
 	Schema      int           `json:"schema"`
+	Name        string        `json:"name,omitempty"` // the student, from -name, for the class report
 	Seed        int64         `json:"seed,omitempty"`
 	Strict      bool          `json:"strict"`
 	Pedantic    bool          `json:"pedantic"`

@@ -18,13 +18,18 @@ func run(ctx context.Context, o *options, rep *reporter) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	result := &report{Schema: reportSchema, Seed: o.seed, Strict: o.strict, Pedantic: o.pedantic, Passed: true}
+	result := &report{Schema: reportSchema, Name: o.name, Seed: o.seed, Strict: o.strict, Pedantic: o.pedantic, Passed: true}
 	rep.line("[tester]", "seed %d", o.seed)
 
 	if o.stage != 0 {
-		st, err := runStage(ctx, o, rep, all[o.stage-1], o.strict)
+		stage := all[o.stage-1]
+		announceStage(rep, o, stage)
+		st, err := runStage(ctx, o, rep, stage, o.strict)
 		if st != nil {
 			result.add(*st)
+		}
+		if err == nil {
+			recordRun(rep, o, all, stage, st)
 		}
 		return result, err
 	}
@@ -98,6 +103,10 @@ func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage
 		return res, err
 	}
 	defer env.close()
+	// Stop the server as soon as the run is cancelled (Ctrl-C, or a save in
+	// watch mode): a check waiting on it then sees the connection close at
+	// once rather than at the end of its timeout.
+	defer context.AfterFunc(ctx, env.stopServer)()
 
 	t := &T{ctx: ctx, addr: o.addr, files: env.files, rep: rep, timeout: o.timeout, pedantic: o.pedantic, listen: env.listen, server: env.srv}
 	runChecks(t, plan, o.seed, res)

@@ -20,17 +20,8 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 
 Lists the stages, which of them DIR has passed, and what to run next.
 `, stderr)
-	dirFlag := flags.String("dir", "", "the learner's repository, where the tester keeps its progress in "+filepath.Join(progressDir, progressFile))
-	rest, err := parseInterspersed(flags, args)
-	if err != nil {
-		return 2
-	}
-	dir := *dirFlag
-	if dir == "" && len(rest) == 1 {
-		dir, rest = rest[0], nil
-	}
-	if dir == "" || len(rest) > 0 {
-		fmt.Fprintf(stderr, "tester status: name your repository with -dir, as in: go run ./tester status -dir ~/http-server\n")
+	dir, ok := repoArgument("status", flags, args, stderr)
+	if !ok {
 		return 2
 	}
 	if err := showStatus(stdout, dir); err != nil {
@@ -110,13 +101,13 @@ func printStatus(w io.Writer, t terminal, p *progress, all []stages.Stage, dir s
 	}
 	fmt.Fprintln(w)
 	if !working {
-		fmt.Fprintf(w, "All %d stages passed: the course is done. The strict checks are the bad input\n", len(all))
-		fmt.Fprintf(w, "every real server meets:\n  %s -strict\n", stageCommand(all[len(all)-1], dir))
+		printCourseDone(w, all[len(all)-1], dir, true)
 		return
 	}
+	test := stageCommand(current, dir, true) + " -watch"
 	fmt.Fprintf(w, "%d of %d stages passed. Next, stage %d, %s:\n", passed, len(all), current.Number, current.Title)
-	fmt.Fprintf(w, "  go run ./tester card %d%s# what to build, and every check\n", current.Number, commentGap(stageCommand(current, dir), fmt.Sprintf("go run ./tester card %d", current.Number)))
-	fmt.Fprintf(w, "  %s   # test it\n", stageCommand(current, dir))
+	fmt.Fprintf(w, "  go run ./tester card %d%s# what to build, and every check\n", current.Number, commentGap(test, fmt.Sprintf("go run ./tester card %d", current.Number)))
+	fmt.Fprintf(w, "  %s   # test it, again on every save\n", test)
 }
 
 // commentGap pads a comment after short so that it lines up with one after
@@ -125,8 +116,12 @@ func commentGap(long, short string) string {
 	return strings.Repeat(" ", max(1, len(long)-len(short)+3))
 }
 
-// stageCommand is the command that tests st in dir. Once the tester picks
-// the stage from the progress file, it can drop -stage.
-func stageCommand(st stages.Stage, dir string) string {
+// stageCommand is the command that tests st in dir. It leaves -stage out
+// when picked, that is when dir's progress makes the tester choose st by
+// itself, so that the same command serves from one day to the next.
+func stageCommand(st stages.Stage, dir string, picked bool) string {
+	if picked {
+		return "go run ./tester -dir " + shellQuote(dir)
+	}
 	return fmt.Sprintf("go run ./tester -stage %d -dir %s", st.Number, shellQuote(dir))
 }

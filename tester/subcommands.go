@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"text/tabwriter"
 )
 
@@ -26,6 +27,7 @@ func init() {
 	subcommands = []subcommand{
 		{"init", "-lang LANG DIR", "write a starter repository in LANG", runInit},
 		{"status", "-dir DIR", "the stages DIR has passed, and the one to do next", runStatus},
+		{"hint", "-dir DIR", "a hint for the check that failed last in DIR", runHint},
 		{"card", "[-dir DIR] [N]", "stage N's card: what to build, and every check", runCard},
 		{"report", "[-o FILE] REPORTS…", "merge a class's -json reports into one table", runClassReport},
 		{"help", "", "this list", runHelp},
@@ -75,4 +77,24 @@ func subcommandFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
 		flags.PrintDefaults()
 	}
 	return flags
+}
+
+// repoArgument parses the arguments of a subcommand about one learner's
+// repository, named by -dir or as the only argument ("status ~/http"),
+// and returns it; ok is false once a usage message is printed.
+func repoArgument(name string, flags *flag.FlagSet, args []string, stderr io.Writer) (dir string, ok bool) {
+	dirFlag := flags.String("dir", "", "the learner's repository, where the tester keeps its progress in "+filepath.Join(progressDir, progressFile))
+	rest, err := parseInterspersed(flags, args)
+	if err != nil {
+		return "", false
+	}
+	dir = *dirFlag
+	if dir == "" && len(rest) == 1 {
+		dir, rest = rest[0], nil
+	}
+	if dir == "" || len(rest) > 0 {
+		fmt.Fprintf(stderr, "tester %s: name your repository with -dir, as in: go run ./tester %s -dir ~/http-server\n", name, name)
+		return "", false
+	}
+	return dir, true
 }

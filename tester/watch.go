@@ -23,6 +23,11 @@ var watchSkips = map[string]bool{
 	"node_modules": true, "__pycache__": true, ".venv": true,
 }
 
+// watchSkipFiles are files that builds write beside the learner's own:
+// cargo writes Cargo.lock on the first build, which must not restart the
+// run that did the build.
+var watchSkipFiles = map[string]bool{"Cargo.lock": true}
+
 // watchLimit bounds the files one poll looks at: -dir ~ by mistake must
 // not make the tester walk a whole home directory twice a second.
 const watchLimit = 20000
@@ -55,7 +60,7 @@ func stampTree(dir string) (treeStamp, error) {
 			}
 			return nil
 		}
-		if isScratchFile(d.Name()) {
+		if isScratchFile(d.Name()) || watchSkipFiles[d.Name()] {
 			return nil
 		}
 		if len(stamps) == watchLimit {

@@ -28,7 +28,7 @@ func TestStampTreeSeesSavesOnly(t *testing.T) {
 	assert.Len(t, before, 2)
 
 	for _, name := range []string{".git/index", ".httpworkbook/progress.json", "build/server", "target/debug/server",
-		"app/__pycache__/main.cpython-311.pyc", "node_modules/x/index.js", "app/.main.py.swp", "app/main.py~", "app/.#main.py"} {
+		"app/__pycache__/main.cpython-311.pyc", "node_modules/x/index.js", "Cargo.lock", "app/.main.py.swp", "app/main.py~", "app/.#main.py"} {
 		write(name, "noise", t0.Add(time.Hour))
 	}
 	after, err := stampTree(dir)

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// TestEveryCheckHasHints holds every check to the promise of "tester
+// hint": one to three hints, each a sentence or two, ending like one.
+func TestEveryCheckHasHints(t *testing.T) {
+	all := append(append([]check(nil), registry...), leftoverCheck)
+	assert.Greater(t, len(all), 40, "the registry is filled at initialisation")
+	for _, c := range all {
+		assert.GreaterOrEqual(t, len(c.hints), 1, "%s has no hint", c.slug)
+		assert.LessOrEqual(t, len(c.hints), 3, "%s has more than three hints", c.slug)
+		seen := map[string]bool{}
+		for i, h := range c.hints {
+			assert.False(t, seen[h], "%s: hint %d repeats an earlier one", c.slug, i+1)
+			seen[h] = true
+			assert.True(t, strings.HasSuffix(h, "."), "%s: hint %d does not end a sentence: %q", c.slug, i+1, h)
+			assert.LessOrEqual(t, len(h), 260, "%s: hint %d is longer than two sentences should be", c.slug, i+1)
+			assert.NotRegexp(t, `stage0\d_`, h, "%s: hint %d points at a reference solution, which the tester names only after a pass", c.slug, i+1)
+		}
+		assert.Equal(t, c.hints, checkHints(c.slug), "%s: checkHints finds it", c.slug)
+	}
+	assert.Empty(t, checkHints("no-such-check"))
+}
