@@ -209,6 +209,7 @@ func (st *stageResult) tally() {
 // report is the whole run, printed by -json.
 type report struct {
 	Schema      int           `json:"schema"`
+	Track       string        `json:"track,omitempty"` // "codecrafters" for -codecrafters
 	Seed        int64         `json:"seed,omitempty"`
 	Strict      bool          `json:"strict"`
 	Pedantic    bool          `json:"pedantic"`
