@@ -47,10 +47,13 @@ func (t *T) readResponse(c *conn, toHead bool) (*response, error) {
 }
 
 // ccCheckResponse judges a response as CodeCrafters' tester does: the whole
-// status line, then each header it names, then the body; what follows the
-// response on the connection is never looked at, unless the close is due.
+// status line, each header it names, the body; what follows the response
+// on the connection is never looked at, unless the close is due. The body
+// comes before the other headers, as in checkResponse, since it explains a
+// wrong Content-Length; a missing one comes first, since it explains an
+// empty body.
 func (t *T) ccCheckResponse(c *conn, req []byte, r *response, w want) error {
-	for _, step := range []func(*T, *response, want) error{(*T).ccStatus, (*T).expectEncoding, (*T).ccHeaders, (*T).expectBody} {
+	for _, step := range []func(*T, *response, want) error{(*T).ccStatus, (*T).expectEncoding, (*T).ccLength, (*T).expectBody, (*T).ccHeaders} {
 		if err := step(t, r, w); err != nil {
 			return withExchange(err, req, r.raw)
 		}
@@ -83,6 +86,15 @@ func (t *T) ccStatus(r *response, w want) error {
 	}
 }
 
+// ccLength requires the Content-Length the check names to be there, since
+// CodeCrafters' tester reads no body without it.
+func (t *T) ccLength(r *response, w want) error {
+	if value, ok := w.headers["Content-Length"]; ok && len(r.header("Content-Length")) == 0 {
+		return ccHeader(r, "Content-Length", value)
+	}
+	return nil
+}
+
 // ccHeaders checks the headers the check names, as CodeCrafters does.
 func (t *T) ccHeaders(r *response, w want) error {
 	names := make([]string, 0, len(w.headers))
@@ -108,8 +120,11 @@ func ccHeader(r *response, name, value string) error {
 	}
 	if err := expectHeader(r, name, value); err != nil {
 		f := asFailure(err)
-		if strings.EqualFold(name, "Content-Length") && len(r.header(name)) == 0 {
+		switch {
+		case strings.EqualFold(name, "Content-Length") && len(r.header(name)) == 0:
 			f.Hint = "CodeCrafters' tester reads a body by its Content-Length only, and without one takes it to be empty: send Content-Length, the number of bytes in the body"
+		case strings.EqualFold(name, "Connection"):
+			f.Hint = "the request said Connection: close: answer with Connection: close, then close the connection (RFC 9112 §9.6)"
 		}
 		return f
 	}
@@ -274,7 +289,7 @@ func ccConcurrentPersistent(t *T) error {
 	for round, order := range [][]int{reversed(n), inOrder(n)} {
 		for _, i := range order {
 			if err := cases[i].send(t, conns[i]); err != nil {
-				return annotate(err, fmt.Sprintf("%d connections were open at once; this was request %d on connection %d, used %s", n, round+1, i+1, []string{"last first", "then in order"}[round]),
+				return annotate(err, fmt.Sprintf("%d connections were open at once, used last first, then in order; this was request %d of 2 on connection %d", n, round+1, i+1),
 					"serve each connection on its own, and after each answer read the next request from the same connection, while the others stay open")
 			}
 		}

@@ -35,12 +35,17 @@ type trackEntry struct {
 	requires string
 }
 
-// Where a failed stage of the track sends the learner: the workbook's
-// chapters explain what each CodeCrafters stage asks.
+// Where a failed stage of the track sends the learner: chapter 5's table of
+// the 14 stages, then the chapter that teaches what the stage asks.
 const (
-	readCCBase  = "docs/02-parse.md"
-	readCCFiles = "docs/04-params.md#path-traversal"
-	readCCGzip  = "docs/05-json.md#gzip-and-vary"
+	readCCTable     = "docs/05-json.md#the-codecrafters-challenge-all-14-stages"
+	readCCBind      = readCCTable + " and docs/01-echo.md#port-and-4221"
+	readCCBase      = readCCTable + " and docs/02-parse.md#the-anatomy-of-an-http11-message"
+	readCCConc      = readCCTable + " and docs/01-echo.md#a-goroutine-per-connection"
+	readCCFiles     = readCCTable + " and docs/04-params.md#lesson-2-the-file-system"
+	readCCEncodings = readCCTable + " and docs/05-json.md#reading-accept-encoding"
+	readCCGzip      = readCCTable + " and docs/05-json.md#gzip-and-vary"
+	readCCKeep      = readCCTable + " and docs/02-parse.md#keep-alive-and-pipelining"
 )
 
 // codecraftersStages are CodeCrafters' stages in its order: the base
@@ -48,7 +53,7 @@ const (
 // Each runs with CodeCrafters' rules (ccRules); where CodeCrafters sends
 // what a workbook check sends, the track runs that check.
 var codecraftersStages = []trackEntry{
-	{check{slug: "at4", name: "Bind to a port", always: true, read: readEcho, run: bind},
+	{check{slug: "at4", name: "Bind to a port", always: true, read: readCCBind, run: bind},
 		"a TCP connection to the server succeeds (on PORT, or on 4221)"},
 	{check{slug: "ia4", name: "Respond with 200", read: readCCBase, run: ccRules(ccRoot)},
 		"GET / gets the status line HTTP/1.1 200 OK"},
@@ -58,23 +63,23 @@ var codecraftersStages = []trackEntry{
 		"GET /echo/{word} gets 200, Content-Type: text/plain, Content-Length and the word"},
 	{check{slug: "fs3", name: "Read header", read: readCCBase, run: ccRules(userAgent)},
 		"GET /user-agent gets 200, text/plain, the User-Agent header's value"},
-	{check{slug: "ej5", name: "Concurrent connections", read: "docs/01-echo.md#a-goroutine-per-connection", run: ccRules(ccConcurrent)},
+	{check{slug: "ej5", name: "Concurrent connections", read: readCCConc, run: ccRules(ccConcurrent)},
 		"connections opened together and used last first, then a fresh set in order, are all answered"},
 	{check{slug: "ap6", name: "Return a file", read: readCCFiles, run: ccRules(ccFileGet)},
 		"GET /files/{name} gets 200, application/octet-stream and the file; a missing file 404"},
 	{check{slug: "qv8", name: "Read request body", read: readCCFiles, run: ccRules(ccFilePost)},
 		"POST /files/{name} gets HTTP/1.1 201 Created and the body is in the file"},
-	{check{slug: "df4", name: "Compression headers", read: readCCGzip, run: ccRules(ccEncodings("gzip", "invalid-encoding"))},
+	{check{slug: "df4", name: "Compression headers", read: readCCEncodings, run: ccRules(ccEncodings("gzip", "invalid-encoding"))},
 		"Accept-Encoding: gzip gets Content-Encoding: gzip; an unknown coding gets none"},
-	{check{slug: "ij8", name: "Multiple compression schemes", read: readCCGzip, run: ccRules(ccEncodings("encoding-1, gzip, encoding-2", "encoding-1, encoding-2"))},
+	{check{slug: "ij8", name: "Multiple compression schemes", read: readCCEncodings, run: ccRules(ccEncodings("encoding-1, gzip, encoding-2", "encoding-1, encoding-2"))},
 		"a list with gzip gets Content-Encoding: gzip; a list without gets none"},
 	{check{slug: "cr8", name: "Gzip compression", read: readCCGzip, run: ccRules(ccGzip)},
 		"the body gunzips to the word; Content-Length is the compressed length"},
-	{check{slug: "ag9", name: "Persistent connections", read: readKeepAlive, run: ccRules(keepAlive)},
+	{check{slug: "ag9", name: "Persistent connections", read: readCCKeep, run: ccRules(keepAlive)},
 		"several requests on one connection, which stays open"},
-	{check{slug: "ul1", name: "Concurrent persistent connections", read: readKeepAlive, run: ccRules(ccConcurrentPersistent)},
+	{check{slug: "ul1", name: "Concurrent persistent connections", read: readCCKeep, run: ccRules(ccConcurrentPersistent)},
 		"several connections, each reused, last first and then in order"},
-	{check{slug: "kh7", name: "Connection closure", read: readKeepAlive, run: ccRules(ccClosure)},
+	{check{slug: "kh7", name: "Connection closure", read: readCCKeep, run: ccRules(ccClosure)},
 		"a request with Connection: close gets Connection: close, and the connection closes"},
 }
 
@@ -102,9 +107,9 @@ var realClientChecks = []trackEntry{
 	{check{slug: "clients-pipelining", name: "two requests in one write, answered in order", read: readKeepAlive,
 		run: asAdvice(ccFraming, "RFC 9112 §9.3.2", whyPipelining, pipelined)},
 		"both requests of one read are answered (RFC 9112 §9.3.2)"},
-	{check{slug: "clients-large-body", name: "a request body of some KiB is read whole, and the connection goes on", read: readFraming,
+	{check{slug: "clients-large-body", name: "a request body of a few KiB is read whole, and the connection goes on", read: readFraming,
 		run: asAdvice(ccFraming, "RFC 9112 §6.3", whyLargeBody, postBodyConsumed)},
-		"a 2 KiB body is read by its Content-Length, over several reads (RFC 9112 §6.3)"},
+		"a body of a few KiB is read by its Content-Length, over several reads (RFC 9112 §6.3)"},
 	{check{slug: "clients-fragments", name: "a request that arrives in many small pieces", read: readFraming,
 		run: asAdvice(ccFraming, "RFC 9112 §2.2", whyFragments, byteAtATime)},
 		"a request sent a byte at a time is parsed whole (RFC 9112 §2.2)"},

@@ -2,8 +2,11 @@ package main
 
 import (
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -107,9 +110,46 @@ func TestTrackMatchesCodecrafters(t *testing.T) {
 		"ag9 Persistent connections", "ul1 Concurrent persistent connections", "kh7 Connection closure",
 	}, got)
 	for _, c := range trackChecks() {
-		assert.NotEmpty(t, c.read, c.slug)
+		for _, place := range strings.Split(c.read, " and ") {
+			assert.True(t, docPlaceExists(t, place), "%s: read: %s names no heading", c.slug, place)
+		}
 		assert.False(t, c.strict, c.slug)
 		assert.Equal(t, c.slug == "at4", c.always, c.slug)
 		assert.True(t, c.label == c.slug || strings.HasPrefix(c.slug, clientsLabel+"-"), c.slug)
 	}
+}
+
+// docPlaceExists reports whether place, a path from the repository's root
+// with an optional #anchor, names a file and one of its headings, as
+// GitHub makes anchors of them.
+func docPlaceExists(t *testing.T, place string) bool {
+	root, err := moduleRoot(compiledAt())
+	require.NoError(t, err)
+	path, anchor, _ := strings.Cut(place, "#")
+	text, err := os.ReadFile(filepath.Join(root, path))
+	if err != nil {
+		return false
+	}
+	if anchor == "" {
+		return true
+	}
+	for _, line := range strings.Split(string(text), "\n") {
+		heading := strings.TrimLeft(line, "#")
+		if len(heading) == len(line) || !strings.HasPrefix(heading, " ") {
+			continue
+		}
+		slug := strings.Map(func(r rune) rune {
+			switch {
+			case r == ' ':
+				return '-'
+			case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r):
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, strings.TrimSpace(heading))
+		if slug == anchor {
+			return true
+		}
+	}
+	return false
 }
