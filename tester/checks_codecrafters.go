@@ -166,10 +166,10 @@ func ccConcurrent(t *T) error {
 	return nil
 }
 
-// randomText returns a few words, the kind of file content CodeCrafters
-// sends: text, unlike the workbook's random bytes.
+// randomText returns eight words, the file content CodeCrafters sends:
+// text, unlike the workbook's random bytes.
 func (t *T) randomText() []byte {
-	words := make([]string, 3+t.rng.Intn(6))
+	words := make([]string, 8)
 	for i := range words {
 		words[i] = t.randomWord()
 	}

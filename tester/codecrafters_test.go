@@ -55,23 +55,25 @@ func TestCodecraftersCourseSolution(t *testing.T) {
 			got = append(got, expected{c.Slug, w.Section, w.Summary})
 		}
 	}
+	// A summary is a pattern: where a server's extra answers arrive late,
+	// a check may see them after its response or in place of the next one.
 	want := []expected{
-		{"clients-length", "RFC 9112 §6.3", "GET /: the response has no Content-Length header, so the client cannot tell where its body ends"},
-		{"clients-length", "RFC 9112 §6.3", "the response has no Content-Length header"}, // the 404
-		{"clients-gzip", "RFC 9110 §12.5.5", "no Vary: Accept-Encoding, though the body depends on that header"},
-		{"clients-gzip", "RFC 9110 §12.5.3", "expected the header Content-Encoding: gzip, but the response has no Content-Encoding header; the request said Accept-Encoding: deflate, GZIP;q=0.5"},
-		{"clients-binary", "RFC 9110 §6.4", "random bytes to"},
-		{"clients-binary", "RFC 9110 §6.4", "POST /files/"},
-		{"clients-traversal", "RFC 9110 §17.3", "GET /files/../secret_"},
-		{"clients-pipelining", "RFC 9112 §9.3.2", "GET /user-agent: timeout: no response within 1s"},
-		{"clients-large-body", "RFC 9112 §6.3", "POST /"},
-		{"clients-fragments", "RFC 9112 §2.2", "expected the status line \"HTTP/1.1 200 OK\\r\\n\""},
+		{"clients-length", "RFC 9112 §6.3", `^GET /: the response has no Content-Length header, so the client cannot tell where its body ends`},
+		{"clients-length", "RFC 9112 §6.3", `^GET /[a-z]+: the response has no Content-Length header`},
+		{"clients-gzip", "RFC 9110 §12.5.5", `^no Vary: Accept-Encoding, though the body depends on that header$`},
+		{"clients-gzip", "RFC 9110 §12.5.3", `: expected the header Content-Encoding: gzip, but the response has no Content-Encoding header; the request said Accept-Encoding: deflate, GZIP;q=0.5$`},
+		{"clients-binary", "RFC 9110 §6.4", `^GET /files/.*; the tester wrote \d+ random bytes to`},
+		{"clients-binary", "RFC 9110 §6.4", `^POST /files/.*: after the response|^the file on disk holds`},
+		{"clients-traversal", "RFC 9110 §17.3", `^GET /files/\.\./secret_[a-z]+\.txt: the response contains the secret file`},
+		{"clients-pipelining", "RFC 9112 §9.3.2", `^GET /user-agent: timeout: no response within 1s`},
+		{"clients-large-body", "RFC 9112 §6.3", `POST`},
+		{"clients-fragments", "RFC 9112 §2.2", `expected the status line "HTTP/1.1 200 OK\\r\\n"`},
 	}
 	require.Len(t, got, len(want), "warnings: %v", got)
 	for i, w := range want {
 		assert.Equal(t, w.slug, got[i].slug)
 		assert.Equal(t, w.section, got[i].section, "%s: %s", got[i].slug, got[i].summary)
-		assert.Contains(t, got[i].summary, w.summary)
+		assert.Regexp(t, w.summary, got[i].summary)
 	}
 
 	code, rep = runTester(t, "-codecrafters", "-addr", addr, "-directory", dir, "-timeout", "1s", "-pedantic")
