@@ -212,6 +212,9 @@ func runTrack(ctx context.Context, o *options, rep *reporter, result *report) (*
 		return result, err
 	}
 	res.Stage = 0 // the track is none of the workbook's stages
+	for i := range res.Checks {
+		res.Checks[i].Stage = 0 // the check made after every run included
+	}
 	result.add(*res)
 	if err == nil && res.Passed {
 		printTrackNext(rep, o, res)
