@@ -25,6 +25,7 @@ type check struct {
 	strict bool   // runs only with -strict
 	always bool   // runs even when -run does not name it: the others need it first
 	read   string // where to read when it fails, relative to the repository
+	label string // the bracketed prefix of its lines; [stage-N] when empty
 	// hints are shown one at a time by "tester hint", after the check
 	// failed: where to look, then what is likely wrong, then what to do.
 	// They name concepts, not one language's API, since learners write
@@ -141,6 +142,7 @@ type T struct {
 	pedantic bool          // warnings are failures
 	listen   listenPlan    // how the bind check finds the server
 	server   *server       // nil when testing a server started by someone else
+	cc       ccMode        // how far responses are read and judged as CodeCrafters does
 
 	mu       sync.Mutex // guards what checks that run connections in parallel record
 	repro    []reproLine
@@ -167,6 +169,9 @@ type reproLine struct {
 // begin resets what T records for the next check.
 func (t *T) begin(c check, seed int64) {
 	t.prefix = fmt.Sprintf("[stage-%d]", c.stage)
+	if c.label != "" {
+		t.prefix = "[" + c.label + "]"
+	}
 	t.rng = newRand(seed, c.slug)
 	t.repro, t.warnings = nil, nil
 }

@@ -310,10 +310,8 @@ func gzipEcho(t *T) error {
 // and requires a gzip body that gunzips to word. Vary is advice (RFC 9110
 // §12.5.5: a server SHOULD send it).
 func (t *T) gzipped(c *conn, word, ae string) error {
-	h := []string{"Accept-Encoding: " + ae}
-	req := request("GET", "/echo/"+word, h, nil)
-	t.reproduceHTTP(fmt.Sprintf("curl -sS -D /dev/stderr -H %s %s | gunzip   # headers on stderr, the body through gunzip", shellQuote(h[0]), shellQuote(t.reproURL("/echo/"+word))), 200)
-	resp, err := t.exchange(c, req, want{code: 200, headers: map[string]string{"Content-Encoding": "gzip", "Content-Type": "text/plain"}})
+	onC := func(req []byte, w want) (*response, error) { return t.exchange(c, req, w) }
+	req, resp, err := t.askGzip(onC, word, ae, want{code: 200, headers: map[string]string{"Content-Encoding": "gzip", "Content-Type": "text/plain"}})
 	if err != nil {
 		return err
 	}
@@ -322,6 +320,23 @@ func (t *T) gzipped(c *conn, word, ae string) error {
 			return err
 		}
 	}
+	return expectGunzipped(req, resp, word)
+}
+
+// askGzip asks for /echo/word with Accept-Encoding ae, which accepts gzip,
+// and checks the answer against w; send sends the request where the
+// caller wants it.
+func (t *T) askGzip(send func([]byte, want) (*response, error), word, ae string, w want) ([]byte, *response, error) {
+	h := []string{"Accept-Encoding: " + ae}
+	req := request("GET", "/echo/"+word, h, nil)
+	t.reproduceHTTP(fmt.Sprintf("curl -sS -D /dev/stderr -H %s %s | gunzip   # headers on stderr, the body through gunzip", shellQuote(h[0]), shellQuote(t.reproURL("/echo/"+word))), 200)
+	resp, err := send(req, w)
+	return req, resp, err
+}
+
+// expectGunzipped requires the body of resp, the answer to req, to be word
+// compressed with gzip.
+func expectGunzipped(req []byte, resp *response, word string) error {
 	// The echo inflated is len(word) bytes: sixteen times that, and at
 	// least 64 KiB, leaves room for any correct body and bounds a bomb.
 	limit := max(16*len(word), 64<<10)
@@ -380,6 +395,8 @@ var noVary = warning{
 // coding, no compression at all, or a body cut short.
 func gunzipHint(body []byte, word string) string {
 	switch {
+	case len(body) == 0:
+		return "the body is empty: send the compressed bytes after the headers, and their number in Content-Length (CodeCrafters' tester reads a body by its Content-Length only, and without one takes it to be empty)"
 	case len(body) >= 2 && body[0] == 0x78 && (uint16(body[0])<<8|uint16(body[1]))%31 == 0:
 		return "the body is a zlib stream (it starts 0x78, zlib's header), which is the deflate coding, not gzip: a gzip body starts 0x1f 0x8b (Go: compress/gzip, not compress/zlib; Python: gzip.compress, not zlib.compress)"
 	case string(body) == word:

@@ -72,17 +72,28 @@ func (t *T) randomFileName() string {
 
 func filesGet(t *T) error {
 	name := t.randomFileName()
-	content := t.randomBytes(1024 + t.rng.Intn(16*1024))
+	return t.expectFileServed(name, t.randomBytes(1024+t.rng.Intn(16*1024)), "random bytes")
+}
+
+// fileWant is the answer to GET /files/{name} when the file holds content.
+func fileWant(content []byte) want {
+	return want{code: 200, checkBody: true, body: content, headers: map[string]string{
+		"Content-Type":   "application/octet-stream",
+		"Content-Length": strconv.Itoa(len(content)),
+	}}
+}
+
+// expectFileServed writes content to the file name in the served
+// directory, requires GET /files/{name} to answer it byte for byte, and a
+// name that is not there to get 404. what says what content is, for the
+// report.
+func (t *T) expectFileServed(name string, content []byte, what string) error {
 	if err := os.WriteFile(filepath.Join(t.files, name), content, 0o644); err != nil {
 		return err
 	}
 	t.reproduceHTTP(t.curl("GET", "/files/"+name, nil, nil)+" --output -", 200)
-	w := want{code: 200, checkBody: true, body: content, headers: map[string]string{
-		"Content-Type":   "application/octet-stream",
-		"Content-Length": strconv.Itoa(len(content)),
-	}}
-	if err := t.single(request("GET", "/files/"+name, nil, nil), w); err != nil {
-		return annotate(err, fmt.Sprintf("the tester wrote %d random bytes to %s and started the server with --directory %s", len(content), name, t.files), "")
+	if err := t.single(request("GET", "/files/"+name, nil, nil), fileWant(content)); err != nil {
+		return annotate(err, fmt.Sprintf("the tester wrote %d %s to %s and started the server with --directory %s", len(content), what, name, t.files), "")
 	}
 	missing := t.randomFileName()
 	t.reproduceHTTP(t.curl("GET", "/files/"+missing, nil, nil), 404)
@@ -91,9 +102,19 @@ func filesGet(t *T) error {
 
 func filesPost(t *T) error {
 	name := t.randomFileName()
-	content := t.randomBytes(512 + t.rng.Intn(8*1024))
+	return t.expectFileWritten(name, t.randomBytes(512+t.rng.Intn(8*1024)), true)
+}
+
+// expectFileWritten requires POST /files/{name} with content as its body
+// to answer 201 Created and to leave exactly content in the file. The
+// reproduce line sends random bytes when content is binary, else content.
+func (t *T) expectFileWritten(name string, content []byte, binary bool) error {
 	h := []string{"Content-Type: application/octet-stream"}
-	t.reproduceHTTP(t.curlPiped(fmt.Sprintf("head -c %d /dev/urandom", len(content)), "POST", "/files/"+name, h), 201)
+	if binary {
+		t.reproduceHTTP(t.curlPiped(fmt.Sprintf("head -c %d /dev/urandom", len(content)), "POST", "/files/"+name, h), 201)
+	} else {
+		t.reproduceHTTP(t.curl("POST", "/files/"+name, h, content), 201)
+	}
 	if err := t.single(request("POST", "/files/"+name, h, content), want{code: 201}); err != nil {
 		return err
 	}

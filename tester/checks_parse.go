@@ -104,8 +104,13 @@ func echoPath(t *T) error {
 	return t.single(request("GET", "/echo/"+word, nil, nil), textBody(word))
 }
 
+// randomUserAgent returns a User-Agent value a server cannot guess.
+func (t *T) randomUserAgent() string {
+	return t.randomWord() + "/" + t.randomWord() + "-" + fmt.Sprint(t.rng.Intn(100))
+}
+
 func userAgent(t *T) error {
-	ua := t.randomWord() + "/" + t.randomWord() + "-" + fmt.Sprint(t.rng.Intn(100))
+	ua := t.randomUserAgent()
 	h := []string{"User-Agent: " + ua}
 	t.reproduceHTTP(t.curl("GET", "/user-agent", h, nil), 200)
 	return t.single(request("GET", "/user-agent", h, nil), textBody(ua))

@@ -71,6 +71,9 @@ func (t *T) expectResponse(c *conn, req []byte, w want) (*response, error) {
 // explains a wrong Content-Length), the other headers, and last what follows
 // the message on the connection.
 func (t *T) checkResponse(c *conn, req []byte, resp *response, w want) error {
+	if t.cc == ccJudging {
+		return t.ccCheckResponse(c, req, resp, w)
+	}
 	steps := []func(*T, *response, want) error{
 		(*T).expectStatus,
 		(*T).expectEncoding,
@@ -112,7 +115,7 @@ func (t *T) readFinal(c *conn, req []byte, toHead bool) (*response, error) {
 // 100 Continue: the answer a request with Expect: 100-continue waits for.
 func (t *T) readAnswer(c *conn, req []byte, toHead, want100 bool) (*response, error) {
 	for i := 0; ; i++ {
-		resp, err := c.readResponse(toHead)
+		resp, err := t.readResponse(c, toHead)
 		if err != nil {
 			var got []byte
 			if resp != nil {

@@ -13,6 +13,9 @@
 //	go run ./tester -stage 2 -cmd 'python3 app.py'
 //	go run ./tester -stage 2 -addr localhost:4221
 //	go run ./tester -stage 2 -list        the checks of stage 2, and what they require
+//	go run ./tester -codecrafters -dir ~/codecrafters-http-server-go
+//	                                      CodeCrafters' 14 stages as its tester judges
+//	                                      them, then warnings of what real clients need
 package main
 
 import (
@@ -36,6 +39,7 @@ import (
 // options are the tester's command-line flags.
 type options struct {
 	stage    int
+	ccTrack  bool // -codecrafters: CodeCrafters' 14 stages instead of a stage
 	ref      int
 	dir      string
 	cmd      string
@@ -145,6 +149,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	var o options
 	var runPattern string
 	fs.IntVar(&o.stage, "stage", 0, "test this stage (1-6), with the earlier stages' checks that still apply; 0 tests every stage against its reference, or with -dir the first stage not passed")
+	fs.BoolVar(&o.ccTrack, "codecrafters", false, "run CodeCrafters' HTTP server challenge, its 14 stages judged as its tester judges them, then warn of what real clients need that it never tries")
 	fs.IntVar(&o.ref, "ref", 0, "test the reference solution of this stage instead of the selected stage's (instructors: does stage 3's reference pass stage 4?)")
 	fs.StringVar(&o.dir, "dir", "", "test the program started by `PATH`/your_program.sh, CodeCrafters' convention, and keep the stages passed in PATH/"+progressDir)
 	fs.BoolVar(&o.watch, "watch", false, "with -dir: test again whenever a file under it changes; on a terminal, keys h (hint), n (next stage), r (rerun), q (quit)")
@@ -162,7 +167,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.wait, "wait", 15*time.Second, "how long to wait for the server to accept connections")
 	fs.DurationVar(&o.timeout, "timeout", 3*time.Second, "how long one read may wait for the server")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: go run ./tester [-stage N] [-dir PATH | -cmd COMMAND | -addr HOST:PORT] [flags]\n\n")
+		fmt.Fprintf(stderr, "Usage: go run ./tester [-stage N | -codecrafters] [-dir PATH | -cmd COMMAND | -addr HOST:PORT] [flags]\n\n")
 		fmt.Fprintf(stderr, "With no -stage, every stage's checks run against that stage's reference solution;\nwith -dir, the first stage that repository has not passed runs.\n\nFlags:\n")
 		fs.PrintDefaults()
 		printSubcommands(stderr)
@@ -187,12 +192,15 @@ func (o *options) validate(runPattern string) error {
 	if err != nil {
 		return err
 	}
+	if err := o.validateTrack(); err != nil {
+		return err
+	}
 	switch {
 	case targets > 1:
 		return errors.New("choose one of -dir, -cmd and -addr")
 	case o.stage < 0 || o.stage > len(all):
 		return fmt.Errorf("-stage %d: stages run from 1 to %d", o.stage, len(all))
-	case o.stage == 0 && (o.cmd != "" || o.addr != "" || o.ref != 0):
+	case o.stage == 0 && !o.ccTrack && (o.cmd != "" || o.addr != "" || o.ref != 0):
 		return errors.New("-cmd, -addr and -ref test one stage: add -stage N (with -dir, the tester picks the first stage not passed)")
 	case o.watch && o.dir == "":
 		return errors.New("-watch tests again when a file under -dir changes: add -dir DIR")
@@ -207,7 +215,7 @@ func (o *options) validate(runPattern string) error {
 	case o.timeout <= 0 || o.wait <= 0:
 		return errors.New("-timeout and -wait must be positive")
 	}
-	if o.stage == 0 && o.dir != "" {
+	if o.stage == 0 && o.dir != "" && !o.ccTrack {
 		if err := o.pickStage(all); err != nil {
 			return err
 		}
@@ -238,6 +246,9 @@ func compiledAt() string {
 // checkRunSelects refuses a -run pattern that names no check: running only
 // the bind check and calling it a pass would tell the learner nothing.
 func (o *options) checkRunSelects(stageCount int) error {
+	if o.ccTrack {
+		return trackRunSelects(o.run)
+	}
 	first, last, strict := o.stage, o.stage, o.strict
 	if o.stage == 0 {
 		first, last, strict = 1, stageCount, true
@@ -270,6 +281,9 @@ func (o *options) checkRunSelects(stageCount int) error {
 // slug, name, where the card says what each requires, and whether it needs
 // -strict.
 func listChecks(w io.Writer, o *options) int {
+	if o.ccTrack {
+		return listTrack(w)
+	}
 	all, err := stages.All()
 	if err != nil {
 		fmt.Fprintf(w, "tester: %v\n", err)

@@ -21,6 +21,9 @@ func run(ctx context.Context, o *options, rep *reporter) (*report, error) {
 	result := &report{Schema: reportSchema, Name: o.name, Seed: o.seed, Strict: o.strict, Pedantic: o.pedantic, Passed: true}
 	rep.line("[tester]", "seed %d", o.seed)
 
+	if o.ccTrack {
+		return runTrack(ctx, o, rep, result)
+	}
 	if o.stage != 0 {
 		stage := all[o.stage-1]
 		announceStage(rep, o, stage)
@@ -78,7 +81,7 @@ func (o *options) target(stage stages.Stage) string {
 // refStage is the stage whose reference solution is tested: the selected
 // stage's own, or the one -ref names.
 func refStage(o *options, stage stages.Stage) stages.Stage {
-	if o.ref != 0 && o.stage != 0 {
+	if o.ref != 0 && (o.stage != 0 || o.ccTrack) {
 		if st, err := stages.Get(o.ref); err == nil {
 			return st
 		}
@@ -90,6 +93,9 @@ func refStage(o *options, stage stages.Stage) stages.Stage {
 // in order, and stops at the first failure. The server is always stopped.
 func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage, strict bool) (*stageResult, error) {
 	prefix := fmt.Sprintf("[stage-%d]", stage.Number)
+	if o.ccTrack {
+		prefix = trackPrefix
+	}
 	res := &stageResult{Stage: stage.Number, Title: stage.Title, Target: o.target(stage)}
 	rep.line(prefix, "%s: testing %s", stage.Title, res.Target)
 	started := time.Now()
@@ -124,7 +130,11 @@ func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage
 // that apply, narrowed by -run, with the ones every other check needs.
 func planChecks(stage int, strict bool, o *options) []check {
 	var plan []check
-	for _, c := range checksFor(stage, strict) {
+	checks := checksFor(stage, strict)
+	if o.ccTrack {
+		checks = trackChecks()
+	}
+	for _, c := range checks {
 		if o.run == nil || c.always || o.run.MatchString(c.slug) {
 			plan = append(plan, c)
 		}
@@ -293,6 +303,9 @@ func printVerdict(rep *reporter, prefix string, o *options, stage stages.Stage, 
 // rerunFlags repeats the flags that chose the stage and the server.
 func (o *options) rerunFlags(stage stages.Stage) string {
 	flags := []string{fmt.Sprintf("-stage %d", stage.Number)}
+	if o.ccTrack {
+		flags = []string{"-codecrafters"}
+	}
 	switch {
 	case o.dir != "":
 		flags = append(flags, "-dir "+shellQuote(o.dir))
