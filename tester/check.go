@@ -25,7 +25,7 @@ type check struct {
 	strict bool   // runs only with -strict
 	always bool   // runs even when -run does not name it: the others need it first
 	read   string // where to read when it fails, relative to the repository
-	label string // the bracketed prefix of its lines; [stage-N] when empty
+	label  string // the bracketed prefix of its lines; [stage-N] when empty
 	// hints are shown one at a time by "tester hint", after the check
 	// failed: where to look, then what is likely wrong, then what to do.
 	// They name concepts, not one language's API, since learners write

@@ -217,7 +217,7 @@ func (st *stageResult) tally() {
 // report is the whole run, printed by -json.
 type report struct {
 	Schema      int           `json:"schema"`
-	Name        string        `json:"name,omitempty"` // the student, from -name, for the class report
+	Name        string        `json:"name,omitempty"`  // the student, from -name, for the class report
 	Track       string        `json:"track,omitempty"` // "codecrafters" for -codecrafters
 	Seed        int64         `json:"seed,omitempty"`
 	Strict      bool          `json:"strict"`
