@@ -145,6 +145,7 @@ type T struct {
 	mu       sync.Mutex // guards what checks that run connections in parallel record
 	repro    []reproLine
 	warnings []warning
+	measured []string
 }
 
 // listenPlan is what the bind check needs to find a server the tester
@@ -168,7 +169,17 @@ type reproLine struct {
 func (t *T) begin(c check, seed int64) {
 	t.prefix = fmt.Sprintf("[stage-%d]", c.stage)
 	t.rng = newRand(seed, c.slug)
-	t.repro, t.warnings = nil, nil
+	t.repro, t.warnings, t.measured = nil, nil, nil
+}
+
+// measure records a figure the check measured, such as memory per
+// connection, which the tester prints under the check's line whether it
+// passed or not: a learner compares it with the card's, an instructor with
+// last year's.
+func (t *T) measure(format string, args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.measured = append(t.measured, fmt.Sprintf(format, args...))
 }
 
 // advise records w for the current check, or returns it as a failure under

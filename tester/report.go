@@ -81,13 +81,15 @@ func (r *reporter) block(prefix, label string, b []byte) {
 
 // printPass prints a check that passed: a tick, or a "!" when it has
 // warnings, each with its section and why it is only advice.
-func printPass(rep *reporter, prefix string, c check, warnings []warning, repro []reproLine) {
+func printPass(rep *reporter, prefix string, c check, warnings []warning, repro []reproLine, measured []string) {
 	if len(warnings) == 0 {
 		rep.line(prefix, "%s %s", rep.paint(green, "✓"), c.name)
+		printMeasured(rep, prefix, measured)
 		printRepro(rep, prefix, repro)
 		return
 	}
 	rep.line(prefix, "%s %s", rep.paint(yellow, "!"), c.name)
+	printMeasured(rep, prefix, measured)
 	printRepro(rep, prefix, repro)
 	for _, w := range warnings {
 		rep.line(prefix, "  %s %s (%s)", rep.paint(yellow, "warning:"), w.Summary, w.Section)
@@ -134,6 +136,13 @@ func printFailure(rep *reporter, prefix string, c check, f *failure, repro []rep
 	}
 }
 
+// printMeasured prints the figures a check measured.
+func printMeasured(rep *reporter, prefix string, measured []string) {
+	for _, m := range measured {
+		rep.line(prefix, "  measured: %s", m)
+	}
+}
+
 // printRepro prints the commands that repeat a check's requests by hand.
 func printRepro(rep *reporter, prefix string, repro []reproLine) {
 	for _, r := range repro {
@@ -154,6 +163,7 @@ type checkResult struct {
 	Millis    int64     `json:"duration_ms"`
 	Failure   *failure  `json:"failure,omitempty"`
 	Warnings  []warning `json:"warnings,omitempty"`
+	Measured  []string  `json:"measured,omitempty"`
 	Reproduce []string  `json:"reproduce,omitempty"`
 
 	repro []reproLine // the commands with the statuses they should get, for the tests

@@ -247,13 +247,13 @@ func runCheck(t *T, c check, seed int64) checkResult {
 	began := time.Now()
 	err := c.run(t)
 	cr := checkResult{Stage: c.stage, Slug: c.slug, Name: c.name, Passed: err == nil,
-		Millis: time.Since(began).Milliseconds(), Warnings: t.warnings, repro: t.repro}
+		Millis: time.Since(began).Milliseconds(), Warnings: t.warnings, Measured: t.measured, repro: t.repro}
 	for _, r := range t.repro {
 		cr.Reproduce = append(cr.Reproduce, r.cmd)
 	}
 	switch {
 	case err == nil:
-		printPass(t.rep, t.prefix, c, t.warnings, t.repro)
+		printPass(t.rep, t.prefix, c, t.warnings, t.repro, t.measured)
 	case t.ctx.Err() == nil:
 		f := asFailure(err)
 		if f.Hint == "" {
