@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -19,6 +21,15 @@ import (
 type naiveLoop struct {
 	dropsOnBlock     bool // abandons the rest of a write that would block
 	diesOnWriteError bool // exits when a client has gone (SIGPIPE in C)
+	// headerDeadlinePending gives an answer the header timeout to be
+	// written in when more requests wait in the input, as a loop that
+	// rearms the header deadline for the buffered requests while the
+	// answer before them is still pending.
+	headerDeadlinePending bool
+	// noBackPressure queues every answer without limit and goes on
+	// reading requests, as a loop that never stops reading a connection
+	// whose output is pending.
+	noBackPressure bool
 }
 
 // naiveHTTP is a small HTTP server written the way a first attempt often
@@ -105,9 +116,11 @@ func init() {
 		brokenServers[name] = srv.serve
 	}
 	for name, flaw := range map[string]func(*naiveLoop){
-		"loop-drops-on-block": func(l *naiveLoop) { l.dropsOnBlock = true },
-		"loop-dies-on-epipe":  func(l *naiveLoop) { l.diesOnWriteError = true },
-		"loop-one-at-a-time":  func(l *naiveLoop) {},
+		"loop-drops-on-block":          func(l *naiveLoop) { l.dropsOnBlock = true },
+		"loop-dies-on-epipe":           func(l *naiveLoop) { l.diesOnWriteError = true },
+		"loop-one-at-a-time":           func(l *naiveLoop) {},
+		"loop-header-deadline-pending": func(l *naiveLoop) { l.headerDeadlinePending = true },
+		"loop-no-back-pressure":        func(l *naiveLoop) { l.noBackPressure = true },
 	} {
 		srv := stage5
 		flaw(&srv.loop)
@@ -140,6 +153,9 @@ type naiveRequest struct {
 }
 
 func (s naiveHTTP) conn(c net.Conn) {
+	if s.loop.noBackPressure {
+		c = newUnboundedWriter(c)
+	}
 	defer c.Close()
 	r := bufio.NewReader(c)
 	for {
@@ -213,6 +229,9 @@ func (s naiveHTTP) conn(c net.Conn) {
 		out := b.String()
 		if s.bareLF {
 			out = strings.ReplaceAll(out, "\r\n", "\n")
+		}
+		if s.loop.headerDeadlinePending && r.Buffered() > 0 {
+			c.SetWriteDeadline(time.Now().Add(brokenHeaderTimeout))
 		}
 		if s.loop.dropsOnBlock {
 			// Gives up on whatever the socket does not take at once, as a
@@ -369,4 +388,64 @@ func (s naiveHTTP) routeParams(req naiveRequest) (status, ctype, body string, ok
 		return "200 OK", ctype, string(data), true
 	}
 	return "", "", "", false
+}
+
+// unboundedWriter queues every write and sends it from a goroutine of its
+// own, so that the connection's reader goes on reading requests whatever
+// the client has taken: an output buffer without a limit.
+type unboundedWriter struct {
+	net.Conn
+	mu      sync.Mutex
+	more    *sync.Cond
+	queue   [][]byte
+	closing bool
+	drained chan struct{}
+}
+
+func newUnboundedWriter(c net.Conn) *unboundedWriter {
+	w := &unboundedWriter{Conn: c, drained: make(chan struct{})}
+	w.more = sync.NewCond(&w.mu)
+	go w.drain()
+	return w
+}
+
+// Write queues a copy of p, which never blocks.
+func (w *unboundedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.queue = append(w.queue, bytes.Clone(p))
+	w.more.Signal()
+	return len(p), nil
+}
+
+// Close closes the connection once the queue is written.
+func (w *unboundedWriter) Close() error {
+	w.mu.Lock()
+	w.closing = true
+	w.more.Signal()
+	w.mu.Unlock()
+	<-w.drained
+	return w.Conn.Close()
+}
+
+// drain writes the queue in order; after a failed write it drops the rest.
+func (w *unboundedWriter) drain() {
+	defer close(w.drained)
+	var failed error
+	for {
+		w.mu.Lock()
+		for len(w.queue) == 0 && !w.closing {
+			w.more.Wait()
+		}
+		if len(w.queue) == 0 {
+			w.mu.Unlock()
+			return
+		}
+		b := w.queue[0]
+		w.queue = w.queue[1:]
+		w.mu.Unlock()
+		if failed == nil {
+			_, failed = w.Conn.Write(b)
+		}
+	}
 }

@@ -20,6 +20,11 @@ func init() {
 			"Likely causes: one accept per readiness event while more connections wait, a small listen backlog, a fixed-size table of connections, or the limit on open files.",
 			"When the listening socket is ready, accept in a loop until EAGAIN; keep connections in a map by file descriptor; listen with a backlog of a few hundred; serve each connection when its socket is ready.",
 		}},
+		check{stage: 6, slug: "idle-memory", name: "2,000 idle keep-alive connections cost the server little memory", read: "stages/06-epoll.md#tests and docs/06-epoll.md#memory-per-idle-connection", run: idleMemory, hints: []string{
+			"Look at what your server keeps for a connection that has been answered and waits for its next request: the tester holds 2,000 of them open and measures how much your server's resident memory grew.",
+			"A goroutine or a thread per connection keeps a stack each (8 KiB or more) and its read buffer, whether the client sends anything or not; that is the cost an event loop exists to avoid.",
+			"Serve every connection from one event loop per core, non-blocking, and give a connection an input or output buffer only while a request or an answer is in it; free it once it is empty.",
+		}},
 		check{stage: 6, slug: "slow-client", name: "a client dribbling a request does not delay another", read: readLoop, run: slowClient, hints: []string{
 			"Look at what your loop does with a connection whose request is not complete yet: one client sends a byte every 20 ms while another sends a whole request.",
 			"The loop probably reads one connection until its request is complete (a blocking read, or a loop on one socket), so that every other client waits.",
@@ -29,6 +34,11 @@ func init() {
 			"Look at how your loop writes a response larger than the socket takes at once: the tester asks for a 6 MiB file and reads it slowly.",
 			"A non-blocking write takes only part of the bytes and fails with EAGAIN for the rest; the rest is probably dropped, or the loop spins or blocks on it.",
 			"Keep the bytes not yet written in the connection's output buffer, watch the socket for writability (EPOLLOUT), write more when it is ready, and stop watching once the buffer is empty.",
+		}},
+		check{stage: 6, slug: "pipelined-slow-reader", name: "64 pipelined requests for large files, read after a pause, arrive whole and in order", read: "stages/06-epoll.md#tests and docs/06-epoll.md#buffers-and-back-pressure", run: pipelinedSlowReader, hints: []string{
+			"Look at what your loop does with a connection whose answers wait for a client that has paused, while more whole requests sit in its input buffer: the tester sends 64 requests at once, reads nothing for 4.5 s, then reads slowly.",
+			"The deadline probably changes meaning once an answer is queued: the header timeout (3 s here) set because input is buffered cuts the connection, or the loop keeps reading requests and queues every answer.",
+			"While output is pending, keep the write deadline (the idle timeout, renewed whenever the client reads) and stop reading that connection; once its output is written, serve the requests that waited, in order.",
 		}},
 		check{stage: 6, slug: "disconnects", name: "clients vanishing mid-request or mid-response affect no one else", read: readLoop, run: disconnects, hints: []string{
 			"Look at how your loop handles an error on one connection: clients leave in the middle of a request, and reset the connection in the middle of a response.",

@@ -194,6 +194,11 @@ func (env *stageEnv) startServer(ctx context.Context, o *options, rep *reporter,
 	if stage.Number >= 4 && (o.dir != "" || o.cmd != "" || refStage(o, stage).Number >= 4) {
 		spec.argv = append(spec.argv, "--directory", env.files)
 	}
+	// From stage 6 on, a short header timeout, which pipelined-slow-reader
+	// must outwait; stage 1's reference takes no flags.
+	if stage.Number >= headerTimeoutStage && (o.dir != "" || o.cmd != "" || refStage(o, stage).Number >= 2) {
+		spec.argv = append(spec.argv, "--header-timeout", testHeaderTimeout.String())
+	}
 	if env.listen.port, err = freePort(); err != nil {
 		return err
 	}
