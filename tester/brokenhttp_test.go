@@ -65,6 +65,12 @@ type naiveHTTP struct {
 
 	json naiveJSON // stage 5
 	loop naiveLoop // stage 6
+
+	// refuses turns on the refusals the parser-errors-json check sends
+	// (400, 414, 431, 501, 505), as JSON errors; textRefusals sends them
+	// as text/plain instead, as the parser of stage 2 wrote them.
+	refuses      bool
+	textRefusals bool
 }
 
 func init() {
@@ -115,6 +121,11 @@ func init() {
 		flaw(&srv.json)
 		brokenServers[name] = srv.serve
 	}
+	refusing := stage5
+	refusing.refuses = true
+	brokenServers["json-parser-refuses"] = refusing.serve
+	refusing.textRefusals = true
+	brokenServers["json-parser-text-errors"] = refusing.serve
 	for name, flaw := range map[string]func(*naiveLoop){
 		"loop-drops-on-block":          func(l *naiveLoop) { l.dropsOnBlock = true },
 		"loop-dies-on-epipe":           func(l *naiveLoop) { l.diesOnWriteError = true },
@@ -147,9 +158,11 @@ func (s naiveHTTP) serve(ln net.Listener) {
 // naiveRequest is what the naive server understands of a request.
 type naiveRequest struct {
 	method, target string
+	proto          string            // the version, when the request line has three words
 	headers        map[string]string // lower-case names
 	body           string
 	tooLarge       bool // over stage 5's 1 MiB limit, body left unread
+	headBytes      int  // the request line and header lines, CRLFs included
 }
 
 func (s naiveHTTP) conn(c net.Conn) {
@@ -161,6 +174,10 @@ func (s naiveHTTP) conn(c net.Conn) {
 	for {
 		req, ok := s.read(c, r)
 		if !ok {
+			return
+		}
+		if status := s.refusal(req); status != "" {
+			s.refuse(c, status)
 			return
 		}
 		closing := strings.EqualFold(req.headers["connection"], "close")
@@ -222,7 +239,7 @@ func (s naiveHTTP) conn(c net.Conn) {
 		default:
 			fmt.Fprintf(&b, "Content-Length: %d\r\n", length)
 		}
-		if closing && !s.closeNoHeader {
+		if (closing || req.tooLarge) && !s.closeNoHeader {
 			b.WriteString("Connection: close\r\n")
 		}
 		b.WriteString("\r\n" + body)
@@ -279,6 +296,7 @@ func (s naiveHTTP) read(c net.Conn, r *bufio.Reader) (naiveRequest, bool) {
 			if line == "" || line == "\r" {
 				break
 			}
+			req.headBytes += len(line) + 2
 			lines = append(lines, line)
 		}
 	}
@@ -286,6 +304,9 @@ func (s naiveHTTP) read(c net.Conn, r *bufio.Reader) (naiveRequest, bool) {
 	req.method = parts[0]
 	if len(parts) > 1 {
 		req.target = parts[1]
+	}
+	if len(parts) == 3 {
+		req.proto = parts[2]
 	}
 	for _, l := range lines[1:] {
 		if name, value, ok := strings.Cut(l, ":"); ok {
@@ -448,4 +469,38 @@ func (w *unboundedWriter) drain() {
 			_, failed = w.Conn.Write(b)
 		}
 	}
+}
+
+// refusal is the status the parser refuses req with, or "" to serve it:
+// the refusals of stage 2's card, checked the simple way, once the whole
+// head has been read.
+func (s naiveHTTP) refusal(req naiveRequest) string {
+	if !s.refuses {
+		return ""
+	}
+	te := req.headers["transfer-encoding"]
+	switch version := req.proto; {
+	case req.target == "" || version == "":
+		return "400 Bad Request"
+	case len(req.method) > 8<<10:
+		return "501 Not Implemented"
+	case len(req.target) > 8<<10:
+		return "414 URI Too Long"
+	case !strings.HasPrefix(version, "HTTP/1."):
+		return "505 HTTP Version Not Supported"
+	case req.headBytes > 8<<10:
+		return "431 Request Header Fields Too Large"
+	case te != "" && !strings.EqualFold(te, "chunked"):
+		return "501 Not Implemented"
+	}
+	return ""
+}
+
+// refuse answers a refused request and leaves the connection to close.
+func (s naiveHTTP) refuse(c net.Conn, status string) {
+	ctype, body := "application/json", `{"error":"`+status[4:]+`"}`+"\n"
+	if s.textRefusals {
+		ctype, body = "text/plain", status[4:]+"\n"
+	}
+	fmt.Fprintf(c, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, ctype, len(body), body)
 }

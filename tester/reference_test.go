@@ -23,8 +23,21 @@ import (
 // have yet, each with the reason. TestReferencesPedantic runs every other
 // check with -pedantic, and requires each of these to still fail, so that
 // the list is shortened the day a reference is fixed.
-var pendingReferenceFixes = map[string]string{
-	"version-505": "the references answer HTTP/1.2 with 505; RFC 9110 §2.5 advises serving it as 1.1, which they are to learn (issue 10)",
+var pendingReferenceFixes = map[string]pendingFix{
+	"version-505": {2, "the references answer HTTP/1.2 with 505; RFC 9110 §2.5 advises serving it as 1.1, which they are to learn (issue 10)"},
+}
+
+// pendingFix is a check a reference does not pass yet: the stage whose
+// reference is run against it, and why it fails.
+type pendingFix struct {
+	stage int
+	why   string
+}
+
+func init() {
+	if referenceAwaits414() {
+		pendingReferenceFixes[awaitingReference] = pendingFix{5, "the references answer a target past the head's limit with 431, not 414, until branch harden is merged (issue 14, Statuses)"}
+	}
 }
 
 // TestReferencesPedantic is "go run ./tester -pedantic": every stage's
@@ -50,9 +63,9 @@ func TestReferencesPedantic(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, rep.Stages, len(all), "every stage ran")
 
-	for slug, why := range pendingReferenceFixes {
-		code, _ := runTester(t, "-stage", "2", "-strict", "-pedantic", "-run", "^"+slug+"$")
-		assert.Equal(t, 1, code, "%s passes with -pedantic now: remove it from pendingReferenceFixes (%s)", slug, why)
+	for slug, fix := range pendingReferenceFixes {
+		code, _ := runTester(t, "-stage", fmt.Sprint(fix.stage), "-strict", "-pedantic", "-run", "^"+slug+"$")
+		assert.Equal(t, 1, code, "%s passes with -pedantic now: remove it from pendingReferenceFixes (%s)", slug, fix.why)
 	}
 }
 
@@ -79,7 +92,11 @@ func TestReproduceLines(t *testing.T) {
 		t.Run(fmt.Sprint("stage", n), func(t *testing.T) {
 			t.Parallel()
 			ref := startReference(t, n)
-			o, err := parseFlags([]string{"-stage", fmt.Sprint(n), "-strict", "-addr", ref.addr, "-directory", ref.dir, "-seed", "1", "-timeout", "10s"}, io.Discard)
+			args := []string{"-stage", fmt.Sprint(n), "-strict", "-addr", ref.addr, "-directory", ref.dir, "-seed", "1", "-timeout", "10s"}
+			if n >= 5 && referenceAwaits414() {
+				args = append(args, "-run", runPatternExcept(awaitingReference)) // TODO(harden)
+			}
+			o, err := parseFlags(args, io.Discard)
 			require.NoError(t, err)
 			result, err := run(context.Background(), o, &reporter{w: io.Discard})
 			require.NoError(t, err)
