@@ -73,6 +73,10 @@ type naiveHTTP struct {
 	textRefusals bool
 }
 
+// naiveStage5 is the naive server with every route of stages 2 to 5 and
+// no flaw, which the stage-5 and stage-6 flaws start from.
+var naiveStage5 = naiveHTTP{methods: true, params: true, safeFiles: true, json: naiveJSON{on: true}}
+
 func init() {
 	for name, srv := range map[string]naiveHTTP{
 		"http-always-200":     {alwaysOK: true},
@@ -102,7 +106,7 @@ func init() {
 	} {
 		brokenServers[name] = srv.serve
 	}
-	stage5 := naiveHTTP{methods: true, params: true, safeFiles: true, json: naiveJSON{on: true}}
+	stage5 := naiveStage5
 	for name, flaw := range map[string]func(*naiveJSON){
 		"json-ok":             func(*naiveJSON) {},
 		"json-no-location":    func(j *naiveJSON) { j.noLocation = true },

@@ -67,7 +67,11 @@ type failure struct {
 	Want    []byte `json:"expected,omitempty"`
 	Diff    string `json:"difference,omitempty"`
 	Hint    string `json:"hint,omitempty"`
-	cause   error  // the sentinel behind a read or write error, for errors.Is
+	// Regression says that the check is an earlier stage's, and
+	// LikelyCauses the tested stage's usual regressions.
+	Regression   string   `json:"regression,omitempty"`
+	LikelyCauses []string `json:"likely_causes,omitempty"`
+	cause        error    // the sentinel behind a read or write error, for errors.Is
 }
 
 func (f *failure) Error() string { return f.Summary }
@@ -141,6 +145,10 @@ type T struct {
 	pedantic bool          // warnings are failures
 	listen   listenPlan    // how the bind check finds the server
 	server   *server       // nil when testing a server started by someone else
+	// regressed is the stage tested, when a failure of an earlier stage's
+	// check is a regression to explain: 0 for a reference solution, which
+	// was never changed for the stage tested.
+	regressed int
 
 	mu       sync.Mutex // guards what checks that run connections in parallel record
 	repro    []reproLine

@@ -131,6 +131,12 @@ func printFailure(rep *reporter, prefix string, c check, f *failure, repro []rep
 	if f.Hint != "" {
 		rep.line(prefix, "  hint: %s", f.Hint)
 	}
+	if f.Regression != "" {
+		rep.line(prefix, "  regression: %s; the usual causes:", f.Regression)
+		for _, c := range f.LikelyCauses {
+			rep.line(prefix, "    - %s", c)
+		}
+	}
 	if c.read != "" {
 		rep.line(prefix, "  read: %s", c.read)
 	}

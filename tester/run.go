@@ -109,6 +109,9 @@ func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage
 	defer context.AfterFunc(ctx, env.stopServer)()
 
 	t := &T{ctx: ctx, addr: o.addr, files: env.files, rep: rep, timeout: o.timeout, pedantic: o.pedantic, listen: env.listen, server: env.srv}
+	if o.dir != "" || o.cmd != "" || o.addr != "" {
+		t.regressed = stage.Number
+	}
 	runChecks(t, plan, o.seed, res)
 	res.elapsed = time.Since(started)
 	// Stop now rather than on return, so the server's last lines are
@@ -266,6 +269,9 @@ func runCheck(t *T, c check, seed int64) checkResult {
 		}
 		if f.Hint == "" {
 			f.Hint = fallbackHint
+		}
+		if c.stage > 0 && c.stage < t.regressed {
+			noteRegression(f, c.stage, t.regressed)
 		}
 		cr.Failure = f
 		printFailure(t.rep, t.prefix, c, f, t.repro)
