@@ -24,6 +24,10 @@ var brokenServers = map[string]func(ln net.Listener){
 	"never-closes":      serveEach(echoNeverCloses),
 }
 
+// brokenHeaderTimeout is the --header-timeout the broken server was
+// started with, 10 s without one as in the reference.
+var brokenHeaderTimeout = 10 * time.Second
+
 // brokenMain is the "broken NAME" command of the test scripts.
 func brokenMain() int {
 	if len(os.Args) < 2 || !knownBroken(os.Args[1]) {
@@ -34,6 +38,11 @@ func brokenMain() int {
 	for i, arg := range os.Args {
 		if (arg == "--directory" || arg == "-directory") && i+1 < len(os.Args) {
 			filesDir = os.Args[i+1]
+		}
+		if arg == "--header-timeout" && i+1 < len(os.Args) {
+			if d, err := time.ParseDuration(os.Args[i+1]); err == nil {
+				brokenHeaderTimeout = d
+			}
 		}
 	}
 	switch name {

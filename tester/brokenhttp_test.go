@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -19,6 +21,15 @@ import (
 type naiveLoop struct {
 	dropsOnBlock     bool // abandons the rest of a write that would block
 	diesOnWriteError bool // exits when a client has gone (SIGPIPE in C)
+	// headerDeadlinePending gives an answer the header timeout to be
+	// written in when more requests wait in the input, as a loop that
+	// rearms the header deadline for the buffered requests while the
+	// answer before them is still pending.
+	headerDeadlinePending bool
+	// noBackPressure queues every answer without limit and goes on
+	// reading requests, as a loop that never stops reading a connection
+	// whose output is pending.
+	noBackPressure bool
 }
 
 // naiveHTTP is a small HTTP server written the way a first attempt often
@@ -54,7 +65,17 @@ type naiveHTTP struct {
 
 	json naiveJSON // stage 5
 	loop naiveLoop // stage 6
+
+	// refuses turns on the refusals the parser-errors-json check sends
+	// (400, 414, 431, 501, 505), as JSON errors; textRefusals sends them
+	// as text/plain instead, as the parser of stage 2 wrote them.
+	refuses      bool
+	textRefusals bool
 }
+
+// naiveStage5 is the naive server with every route of stages 2 to 5 and
+// no flaw, which the stage-5 and stage-6 flaws start from.
+var naiveStage5 = naiveHTTP{methods: true, params: true, safeFiles: true, json: naiveJSON{on: true}}
 
 func init() {
 	for name, srv := range map[string]naiveHTTP{
@@ -85,7 +106,7 @@ func init() {
 	} {
 		brokenServers[name] = srv.serve
 	}
-	stage5 := naiveHTTP{methods: true, params: true, safeFiles: true, json: naiveJSON{on: true}}
+	stage5 := naiveStage5
 	for name, flaw := range map[string]func(*naiveJSON){
 		"json-ok":             func(*naiveJSON) {},
 		"json-no-location":    func(j *naiveJSON) { j.noLocation = true },
@@ -104,10 +125,17 @@ func init() {
 		flaw(&srv.json)
 		brokenServers[name] = srv.serve
 	}
+	refusing := stage5
+	refusing.refuses = true
+	brokenServers["json-parser-refuses"] = refusing.serve
+	refusing.textRefusals = true
+	brokenServers["json-parser-text-errors"] = refusing.serve
 	for name, flaw := range map[string]func(*naiveLoop){
-		"loop-drops-on-block": func(l *naiveLoop) { l.dropsOnBlock = true },
-		"loop-dies-on-epipe":  func(l *naiveLoop) { l.diesOnWriteError = true },
-		"loop-one-at-a-time":  func(l *naiveLoop) {},
+		"loop-drops-on-block":          func(l *naiveLoop) { l.dropsOnBlock = true },
+		"loop-dies-on-epipe":           func(l *naiveLoop) { l.diesOnWriteError = true },
+		"loop-one-at-a-time":           func(l *naiveLoop) {},
+		"loop-header-deadline-pending": func(l *naiveLoop) { l.headerDeadlinePending = true },
+		"loop-no-back-pressure":        func(l *naiveLoop) { l.noBackPressure = true },
 	} {
 		srv := stage5
 		flaw(&srv.loop)
@@ -134,17 +162,26 @@ func (s naiveHTTP) serve(ln net.Listener) {
 // naiveRequest is what the naive server understands of a request.
 type naiveRequest struct {
 	method, target string
+	proto          string            // the version, when the request line has three words
 	headers        map[string]string // lower-case names
 	body           string
 	tooLarge       bool // over stage 5's 1 MiB limit, body left unread
+	headBytes      int  // the request line and header lines, CRLFs included
 }
 
 func (s naiveHTTP) conn(c net.Conn) {
+	if s.loop.noBackPressure {
+		c = newUnboundedWriter(c)
+	}
 	defer c.Close()
 	r := bufio.NewReader(c)
 	for {
 		req, ok := s.read(c, r)
 		if !ok {
+			return
+		}
+		if status := s.refusal(req); status != "" {
+			s.refuse(c, status)
 			return
 		}
 		closing := strings.EqualFold(req.headers["connection"], "close")
@@ -206,13 +243,16 @@ func (s naiveHTTP) conn(c net.Conn) {
 		default:
 			fmt.Fprintf(&b, "Content-Length: %d\r\n", length)
 		}
-		if closing && !s.closeNoHeader {
+		if (closing || req.tooLarge) && !s.closeNoHeader {
 			b.WriteString("Connection: close\r\n")
 		}
 		b.WriteString("\r\n" + body)
 		out := b.String()
 		if s.bareLF {
 			out = strings.ReplaceAll(out, "\r\n", "\n")
+		}
+		if s.loop.headerDeadlinePending && r.Buffered() > 0 {
+			c.SetWriteDeadline(time.Now().Add(brokenHeaderTimeout))
 		}
 		if s.loop.dropsOnBlock {
 			// Gives up on whatever the socket does not take at once, as a
@@ -260,6 +300,7 @@ func (s naiveHTTP) read(c net.Conn, r *bufio.Reader) (naiveRequest, bool) {
 			if line == "" || line == "\r" {
 				break
 			}
+			req.headBytes += len(line) + 2
 			lines = append(lines, line)
 		}
 	}
@@ -267,6 +308,9 @@ func (s naiveHTTP) read(c net.Conn, r *bufio.Reader) (naiveRequest, bool) {
 	req.method = parts[0]
 	if len(parts) > 1 {
 		req.target = parts[1]
+	}
+	if len(parts) == 3 {
+		req.proto = parts[2]
 	}
 	for _, l := range lines[1:] {
 		if name, value, ok := strings.Cut(l, ":"); ok {
@@ -369,4 +413,98 @@ func (s naiveHTTP) routeParams(req naiveRequest) (status, ctype, body string, ok
 		return "200 OK", ctype, string(data), true
 	}
 	return "", "", "", false
+}
+
+// unboundedWriter queues every write and sends it from a goroutine of its
+// own, so that the connection's reader goes on reading requests whatever
+// the client has taken: an output buffer without a limit.
+type unboundedWriter struct {
+	net.Conn
+	mu      sync.Mutex
+	more    *sync.Cond
+	queue   [][]byte
+	closing bool
+	drained chan struct{}
+}
+
+func newUnboundedWriter(c net.Conn) *unboundedWriter {
+	w := &unboundedWriter{Conn: c, drained: make(chan struct{})}
+	w.more = sync.NewCond(&w.mu)
+	go w.drain()
+	return w
+}
+
+// Write queues a copy of p, which never blocks.
+func (w *unboundedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.queue = append(w.queue, bytes.Clone(p))
+	w.more.Signal()
+	return len(p), nil
+}
+
+// Close closes the connection once the queue is written.
+func (w *unboundedWriter) Close() error {
+	w.mu.Lock()
+	w.closing = true
+	w.more.Signal()
+	w.mu.Unlock()
+	<-w.drained
+	return w.Conn.Close()
+}
+
+// drain writes the queue in order; after a failed write it drops the rest.
+func (w *unboundedWriter) drain() {
+	defer close(w.drained)
+	var failed error
+	for {
+		w.mu.Lock()
+		for len(w.queue) == 0 && !w.closing {
+			w.more.Wait()
+		}
+		if len(w.queue) == 0 {
+			w.mu.Unlock()
+			return
+		}
+		b := w.queue[0]
+		w.queue = w.queue[1:]
+		w.mu.Unlock()
+		if failed == nil {
+			_, failed = w.Conn.Write(b)
+		}
+	}
+}
+
+// refusal is the status the parser refuses req with, or "" to serve it:
+// the refusals of stage 2's card, checked the simple way, once the whole
+// head has been read.
+func (s naiveHTTP) refusal(req naiveRequest) string {
+	if !s.refuses {
+		return ""
+	}
+	te := req.headers["transfer-encoding"]
+	switch version := req.proto; {
+	case req.target == "" || version == "":
+		return "400 Bad Request"
+	case len(req.method) > 8<<10:
+		return "501 Not Implemented"
+	case len(req.target) > 8<<10:
+		return "414 URI Too Long"
+	case !strings.HasPrefix(version, "HTTP/1."):
+		return "505 HTTP Version Not Supported"
+	case req.headBytes > 8<<10:
+		return "431 Request Header Fields Too Large"
+	case te != "" && !strings.EqualFold(te, "chunked"):
+		return "501 Not Implemented"
+	}
+	return ""
+}
+
+// refuse answers a refused request and leaves the connection to close.
+func (s naiveHTTP) refuse(c net.Conn, status string) {
+	ctype, body := "application/json", `{"error":"`+status[4:]+`"}`+"\n"
+	if s.textRefusals {
+		ctype, body = "text/plain", status[4:]+"\n"
+	}
+	fmt.Fprintf(c, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, ctype, len(body), body)
 }

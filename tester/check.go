@@ -68,7 +68,11 @@ type failure struct {
 	Want    []byte `json:"expected,omitempty"`
 	Diff    string `json:"difference,omitempty"`
 	Hint    string `json:"hint,omitempty"`
-	cause   error  // the sentinel behind a read or write error, for errors.Is
+	// Regression says that the check is an earlier stage's, and
+	// LikelyCauses the tested stage's usual regressions.
+	Regression   string   `json:"regression,omitempty"`
+	LikelyCauses []string `json:"likely_causes,omitempty"`
+	cause        error    // the sentinel behind a read or write error, for errors.Is
 }
 
 func (f *failure) Error() string { return f.Summary }
@@ -143,10 +147,15 @@ type T struct {
 	listen   listenPlan    // how the bind check finds the server
 	server   *server       // nil when testing a server started by someone else
 	cc       ccMode        // how far responses are read and judged as CodeCrafters does
+	// regressed is the stage tested, when a failure of an earlier stage's
+	// check is a regression to explain: 0 for a reference solution, which
+	// was never changed for the stage tested.
+	regressed int
 
 	mu       sync.Mutex // guards what checks that run connections in parallel record
 	repro    []reproLine
 	warnings []warning
+	measured []string
 }
 
 // listenPlan is what the bind check needs to find a server the tester
@@ -173,7 +182,17 @@ func (t *T) begin(c check, seed int64) {
 		t.prefix = "[" + c.label + "]"
 	}
 	t.rng = newRand(seed, c.slug)
-	t.repro, t.warnings = nil, nil
+	t.repro, t.warnings, t.measured = nil, nil, nil
+}
+
+// measure records a figure the check measured, such as memory per
+// connection, which the tester prints under the check's line whether it
+// passed or not: a learner compares it with the card's, an instructor with
+// last year's.
+func (t *T) measure(format string, args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.measured = append(t.measured, fmt.Sprintf(format, args...))
 }
 
 // advise records w for the current check, or returns it as a failure under

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -15,10 +16,15 @@ const readLoop = "stages/06-epoll.md#tests and docs/06-epoll.md"
 
 func init() {
 	register(
-		check{stage: 6, slug: "many-connections", name: "500 connections opened at once, each answered", read: readLoop, run: manyConnections, hints: []string{
-			"Look at how your event loop accepts connections and how many it can hold: 500 are opened before any request is sent.",
-			"Likely causes: one accept per readiness event while more connections wait, a small listen backlog, a fixed-size table of connections, or the limit on open files.",
-			"When the listening socket is ready, accept in a loop until EAGAIN; keep connections in a map by file descriptor; listen with a backlog of a few hundred; serve each connection when its socket is ready.",
+		check{stage: 6, slug: "many-connections", name: "500 connections opened at once, each answered", read: "stages/06-epoll.md#tests and docs/06-epoll.md#accepting", run: manyConnections, hints: []string{
+			"Look at how your event loop accepts connections and how many it can hold: 500 are opened before any request is sent, and a connection that gets no answer was most likely never accepted.",
+			"The usual cause is one accept per readiness event: under edge triggering the report stands for every connection waiting, and those not accepted get no new one; else a small backlog, a fixed table, or the open-file limit.",
+			"Accept until EAGAIN: when the listening socket is ready, call accept in a loop until it fails with EAGAIN; keep connections in a map by file descriptor, and listen with a backlog of a few hundred.",
+		}},
+		check{stage: 6, slug: "idle-memory", name: "2,000 idle keep-alive connections cost the server little memory", read: "stages/06-epoll.md#tests and docs/06-epoll.md#memory-per-idle-connection", run: idleMemory, hints: []string{
+			"Look at what your server keeps for a connection that has been answered and waits for its next request: the tester holds 2,000 of them open and measures how much your server's resident memory grew.",
+			"A goroutine or a thread per connection keeps a stack each (8 KiB or more) and its read buffer, whether the client sends anything or not; that is the cost an event loop exists to avoid.",
+			"Serve every connection from one event loop per core, non-blocking, and give a connection an input or output buffer only while a request or an answer is in it; free it once it is empty.",
 		}},
 		check{stage: 6, slug: "slow-client", name: "a client dribbling a request does not delay another", read: readLoop, run: slowClient, hints: []string{
 			"Look at what your loop does with a connection whose request is not complete yet: one client sends a byte every 20 ms while another sends a whole request.",
@@ -29,6 +35,11 @@ func init() {
 			"Look at how your loop writes a response larger than the socket takes at once: the tester asks for a 6 MiB file and reads it slowly.",
 			"A non-blocking write takes only part of the bytes and fails with EAGAIN for the rest; the rest is probably dropped, or the loop spins or blocks on it.",
 			"Keep the bytes not yet written in the connection's output buffer, watch the socket for writability (EPOLLOUT), write more when it is ready, and stop watching once the buffer is empty.",
+		}},
+		check{stage: 6, slug: "pipelined-slow-reader", name: "64 pipelined requests for large files, read after a pause, arrive whole and in order", read: "stages/06-epoll.md#tests and docs/06-epoll.md#buffers-and-back-pressure", run: pipelinedSlowReader, hints: []string{
+			"Look at what your loop does with a connection whose answers wait for a client that has paused, while more whole requests sit in its input buffer: the tester sends 64 requests at once, reads nothing for 4.5 s, then reads slowly.",
+			"The deadline probably changes meaning once an answer is queued: the header timeout (3 s here) set because input is buffered cuts the connection, or the loop keeps reading requests and queues every answer.",
+			"While output is pending, keep the write deadline (the idle timeout, renewed whenever the client reads) and stop reading that connection; once its output is written, serve the requests that waited, in order.",
 		}},
 		check{stage: 6, slug: "disconnects", name: "clients vanishing mid-request or mid-response affect no one else", read: readLoop, run: disconnects, hints: []string{
 			"Look at how your loop handles an error on one connection: clients leave in the middle of a request, and reset the connection in the middle of a response.",
@@ -41,7 +52,8 @@ func init() {
 func manyConnections(t *T) error {
 	const n = 500
 	host, port := t.reproAddr()
-	t.reproduce("wrk -t1 -c500 -d3s http://%s:%s/echo/hi   # wrk is the Debian package wrk", host, port)
+	t.reproduce(`python3 -c 'import socket as s;c=[s.create_connection(("%s",%s),5) for i in range(%d)];[k.sendall(b"GET /echo/hi HTTP/1.1\r\nHost: localhost\r\n\r\n") for k in c];print(sum(b" 200 " in k.recv(99) for k in c),"of %d answered")'   # a timeout: one was never accepted`,
+		host, port, n, n)
 	conns, err := t.dialAll(n)
 	if err != nil {
 		return err
@@ -62,8 +74,11 @@ func manyConnections(t *T) error {
 		w := textBody(words[i])
 		w.more = true
 		_, err := t.expectResponse(conns[i], request("GET", "/echo/"+words[i], nil, nil), w)
-		return annotate(err, fmt.Sprintf("connection %d of %d, all opened before any request was sent", i+1, n),
-			"every open connection must be served, however many there are: a loop that waits on one socket starves the rest")
+		hint := ""
+		if errors.Is(err, errTimeout) {
+			hint = acceptUntilEAGAIN + "; a loop that waits on one socket starves the rest the same way"
+		}
+		return annotate(err, fmt.Sprintf("connection %d of %d, all opened before any request was sent", i+1, n), hint)
 	})
 }
 

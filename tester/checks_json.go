@@ -50,6 +50,11 @@ func init() {
 			"Without a lock, two requests can read the same next id, or two appends overwrite each other, so that ids repeat or users go missing.",
 			"Guard the store with one lock (Go's sync.Mutex, a pthread mutex in C, threading.Lock in Python), held for the whole of each operation: taking the next id and storing the user are one step.",
 		}},
+		check{stage: 5, strict: true, slug: "parser-errors-json", name: "the parser's refusals (400, 413, 414, 431, 501, 505) are JSON too", read: readJSON, run: parserErrorsJSON, hints: []string{
+			"Look at how your server answers a request its parser refuses, before any handler runs: the tester sends a request line without a version, a body over 1 MiB, a 16 KiB target, header and method, an unknown coding and HTTP/2.0.",
+			"The parser's errors probably still go out as stage 2 wrote them, text/plain or with no body, while the handlers' errors are JSON; or a long target or method gets 431, where they get 414 and 501.",
+			`Write every error, the parser's too, through one function that sends Content-Type: application/json and {"error": "..."}; answer a target past the head's limit with 414 and a method past it with 501.`,
+		}},
 	)
 }
 
@@ -88,6 +93,21 @@ func expectJSONError(resp *response, req []byte) error {
 			Hint: `write every error in one place, as {"error": "..."} with a message that is not empty`}
 	}
 	return nil
+}
+
+// expectErrorShape requires a refusal to carry stage 5's error body, where
+// the check asks for it: in a JSON API every error is JSON, those the
+// parser gives before any handler runs included, so that a client has one
+// way to read them.
+func (t *T) expectErrorShape(r *response, w want) error {
+	if !w.jsonError || r.code < 400 {
+		return nil
+	}
+	err := expectJSONError(r, nil)
+	if err != nil {
+		asFailure(err).Section = "stages/05-json.md#tests"
+	}
+	return annotate(err, "", `the parser refuses this request before any handler runs: send its error through the same function as the handlers' errors, as Content-Type: application/json and {"error": "..."}`)
 }
 
 // call sends one request on c and checks status and, if v is not nil,

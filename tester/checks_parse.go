@@ -233,13 +233,20 @@ func postBodyConsumed(t *T) error {
 
 // inParallel runs fn for each index at once and returns the first failure
 // in index order, so a report does not depend on scheduling.
-func inParallel(n int, fn func(i int) error) error {
+func inParallel(n int, fn func(i int) error) error { return inParallelN(n, n, fn) }
+
+// inParallelN is inParallel with at most limit calls of fn running at a
+// time, for thousands of connections.
+func inParallelN(n, limit int, fn func(i int) error) error {
 	errs := make([]error, n)
+	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
+		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
+			defer func() { <-sem }()
 			errs[i] = fn(i)
 		}()
 	}

@@ -35,6 +35,23 @@ func refuse(code int, closes bool, section string) answer {
 	return a
 }
 
+// The bad inputs that both the parser's own checks (stage 2) and the check
+// that its refusals are JSON (stage 5) send.
+var (
+	noVersion = badInput{what: "a request line without a version", req: "GET /\r\nHost: localhost\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §3")}}
+
+	http2Version = badInput{what: "HTTP/2.0 in the request line", req: "GET / HTTP/2.0\r\nHost: localhost\r\n\r\n", answers: []answer{refuse(505, false, "RFC 9110 §15.6.6")}}
+
+	unknownCoding = badInput{what: "Transfer-Encoding: x-rot13", req: "POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: x-rot13\r\n\r\n", answers: []answer{
+		refuse(501, true, "RFC 9112 §6.3"),
+		{want: want{code: 400, closes: true}, section: "RFC 9112 §6.3", advice: &warning{
+			Summary: "the unknown transfer coding was refused with 400 Bad Request",
+			Section: "RFC 9112 §6.1",
+			Why:     "400 is allowed (RFC 9112 §6.3), but a server should answer 501, which says that it lacks the coding; the card's reference does",
+		}},
+	}}
+)
+
 func init() {
 	register(
 		strictCheck("bad-request-line", "a malformed request line gets 400 and the connection closes", []string{
@@ -42,7 +59,7 @@ func init() {
 			"The parser probably accepts any line it manages to split, is lenient about spaces, or crashes on bytes that are not text.",
 			"Require exactly three parts separated by single spaces (a method, a target, and HTTP/ with a version); otherwise answer 400 Bad Request and close the connection.",
 		},
-			badInput{what: "a request line without a version", req: "GET /\r\nHost: localhost\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §3")}},
+			noVersion,
 			badInput{what: "two spaces between method and target", req: "GET  / HTTP/1.1\r\nHost: localhost\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §3")}},
 			badInput{what: "a fourth word in the request line", req: "GET / HTTP/1.1 please\r\nHost: localhost\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §3")}},
 			badInput{what: "a TLS handshake sent to a plain-text port", req: "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §3")}},
@@ -59,7 +76,7 @@ func init() {
 			"The server probably accepts any version, or refuses every version that is not exactly HTTP/1.1.",
 			"Read the major and minor digits: a major version of 1 is served (as HTTP/1.1, whatever the minor), and any other major gets 505 HTTP Version Not Supported.",
 		},
-			badInput{what: "HTTP/2.0 in the request line", req: "GET / HTTP/2.0\r\nHost: localhost\r\n\r\n", answers: []answer{refuse(505, false, "RFC 9110 §15.6.6")}},
+			http2Version,
 			badInput{what: "HTTP/1.2 in the request line", req: "GET / HTTP/1.2\r\nHost: localhost\r\n\r\n", answers: []answer{
 				{want: want{code: 200}, section: "RFC 9110 §2.5"},
 				{want: want{code: 505}, advice: &warning{
@@ -104,14 +121,7 @@ func init() {
 			"The server probably ignores the header and reads no body, though it cannot know where this request ends.",
 			"Answer 501 Not Implemented to a transfer coding you do not know, and close the connection, since the end of the body cannot be found.",
 		},
-			badInput{what: "Transfer-Encoding: x-rot13", req: "POST / HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: x-rot13\r\n\r\n", answers: []answer{
-				refuse(501, true, "RFC 9112 §6.3"),
-				{want: want{code: 400, closes: true}, section: "RFC 9112 §6.3", advice: &warning{
-					Summary: "the unknown transfer coding was refused with 400 Bad Request",
-					Section: "RFC 9112 §6.1",
-					Why:     "400 is allowed (RFC 9112 §6.3), but a server should answer 501, which says that it lacks the coding; the card's reference does",
-				}},
-			}},
+			unknownCoding,
 		),
 		strictCheck("control-chars-400", "control characters or a bare CR in a field get 400, or are replaced by spaces", []string{
 			"Look at which bytes your parser accepts inside a header value: the tester sends a NUL byte, then a CR that no LF follows.",

@@ -21,6 +21,7 @@ type want struct {
 	closeAdvised bool // the card has the server close, where the RFCs leave it open
 	head         bool // the request was HEAD: no body follows
 	more         bool // more responses follow on the connection: skip the leftover check
+	jsonError    bool // a refusal (4xx, 5xx) must carry stage 5's JSON error body
 }
 
 // closeGrace is how long a server may take to close after a response that
@@ -79,6 +80,7 @@ func (t *T) checkResponse(c *conn, req []byte, resp *response, w want) error {
 		(*T).expectEncoding,
 		(*T).expectBody,
 		(*T).expectHeaders,
+		(*T).expectErrorShape,
 	}
 	for _, step := range steps {
 		if err := step(t, resp, w); err != nil {
@@ -186,6 +188,10 @@ func statusHint(want int, r *response) string {
 		return "a path that no route matches gets 404 Not Found, not a default 200"
 	case want/100 == 4 && r.code/100 == 2:
 		return fmt.Sprintf("this request is not one to serve (see what was sent): refuse it with %s", statusLine(want)[9:])
+	case want == 414:
+		return "a request line that outgrows the head's limit while its target is being read gets 414 URI Too Long (RFC 9112 §3): tell which part of the line was still arriving when the limit was hit, and keep 431 for the header fields"
+	case want == 501 && r.code/100 == 4:
+		return "a method longer than any the server implements gets 501 Not Implemented (RFC 9112 §3), however long it is"
 	case want/100 == 2 && r.code == 404:
 		return "no route answered this method and path: add the route the card's Tests section describes"
 	}

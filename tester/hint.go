@@ -22,9 +22,8 @@ func findCheck(slug string) (check, bool) {
 	return check{}, false
 }
 
-// checkHints returns a check's hints, in the order "tester hint" shows
-// them; none for a slug no check has (a record written by another
-// version of the tester).
+// checkHints returns a check's own hints, in order; none for a slug no
+// check has (a record written by another version of the tester).
 func checkHints(slug string) []string {
 	c, _ := findCheck(slug)
 	return c.hints
@@ -68,7 +67,7 @@ look, then what is likely wrong, then what to do.
 // the hint subcommand and watch mode's h key; again says how to ask for
 // the next one. It returns nextHint's error, errNoMoreHints once printed.
 func showHint(w io.Writer, t terminal, dir string, all []stages.Stage, again bool) error {
-	h, err := nextHint(dir, all, checkHints)
+	h, err := nextHint(dir, all, hintsAt)
 	name := h.Check
 	if c, ok := findCheck(h.Check); ok {
 		name = fmt.Sprintf("%q (%s)", c.name, c.slug)

@@ -72,6 +72,15 @@ func TestInitStarterBindsButDoesNotEcho(t *testing.T) {
 			assert.Contains(t, out, "✗ echoes a short line", out)
 			assert.Regexp(t, `(?m)^\[stage-1\]   read: stages/01-echo\.md#tests`, out)
 			assert.Contains(t, out, "1 passed, 1 failed, 4 did not run, of 6 checks")
+
+			// Stage 6 starts it with --directory and --header-timeout, which
+			// the starter accepts, so that it still binds.
+			stdout.Reset()
+			errOut.Reset()
+			code = runMain([]string{"-stage", "6", "-dir", dir, "-wait", "2m", "-run", "^root-200$"}, &stdout, &errOut)
+			out = stdout.String()
+			assert.Equal(t, 1, code, "%s\n%s", out, errOut.String())
+			assert.Contains(t, out, "✓ binds to the port", out)
 		})
 	}
 }

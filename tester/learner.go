@@ -173,12 +173,13 @@ type learnerHint struct {
 }
 
 // nextHint returns the first hint not yet shown for the check that failed
-// last in dir, and records it as shown. hintsFor gives a check's hints in
-// order, from where to look to what to do. Past the last hint it returns
+// last in dir, and records it as shown. hintsFor gives the hints of a
+// check that failed while a stage was tested, in order, from where to look
+// to what to do. Past the last hint it returns
 // errNoMoreHints, with the stage and check still filled in for the
 // message, and before any failure errNoFailure; it writes the record only
 // when it shows a hint.
-func nextHint(dir string, all []stages.Stage, hintsFor func(slug string) []string) (learnerHint, error) {
+func nextHint(dir string, all []stages.Stage, hintsFor func(st stages.Stage, slug string) []string) (learnerHint, error) {
 	p, err := loadProgress(dir)
 	if err != nil {
 		return learnerHint{}, err
@@ -191,7 +192,7 @@ func nextHint(dir string, all []stages.Stage, hintsFor func(slug string) []strin
 		return learnerHint{}, fmt.Errorf("every stage has passed: %w", errNoFailure)
 	}
 	slug, shown := p.lastFailure(st)
-	hints := hintsFor(slug)
+	hints := hintsFor(st, slug)
 	h := learnerHint{Stage: st, Check: slug, Of: len(hints)}
 	if shown >= len(hints) {
 		return h, fmt.Errorf("%s: %w; the card's Hints section has them all: go run ./tester card %d, and %s explains why", slug, errNoMoreHints, st.Number, chapterOf(st))

@@ -105,7 +105,7 @@ func TestNextHint(t *testing.T) {
 	all, err := stages.All()
 	require.NoError(t, err)
 	dir := t.TempDir()
-	hints := func(slug string) []string {
+	hints := func(_ stages.Stage, slug string) []string {
 		if slug != "echo-line" {
 			return nil
 		}
@@ -119,7 +119,7 @@ func TestNextHint(t *testing.T) {
 
 	_, err = recordOutcome(dir, all[0], false, "echo-line", 1)
 	require.NoError(t, err)
-	for i, want := range hints("echo-line") {
+	for i, want := range hints(all[0], "echo-line") {
 		h, err := nextHint(dir, all, hints)
 		require.NoError(t, err)
 		assert.Equal(t, learnerHint{Stage: all[0], Check: "echo-line", Text: want, Number: i + 1, Of: 3}, h)
@@ -146,17 +146,17 @@ func TestNextHintFollowsTheLatestFailure(t *testing.T) {
 		p.recordFailure(all[2], "head", time.Date(2025, 3, 14, 11, 0, 0, 0, time.UTC))
 	})
 	require.NoError(t, err)
-	h, err := nextHint(dir, all, checkHints)
+	h, err := nextHint(dir, all, hintsAt)
 	require.NoError(t, err)
 	assert.Equal(t, 3, h.Stage.Number)
 	assert.Equal(t, "head", h.Check)
-	assert.Equal(t, checkHints("head")[0], h.Text)
+	assert.Equal(t, hintsAt(all[2], "head")[0], h.Text)
 
 	for _, st := range all {
 		_, err = recordOutcome(dir, st, true, "", 1)
 		require.NoError(t, err)
 	}
-	_, err = nextHint(dir, all, checkHints)
+	_, err = nextHint(dir, all, hintsAt)
 	assert.ErrorIs(t, err, errNoFailure)
 	assert.ErrorContains(t, err, "every stage has passed")
 }

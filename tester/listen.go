@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,6 +154,9 @@ func (s *server) exitedEarly() *failure {
 	}
 	if s.spec.learner && s.printedNothing() {
 		f.Detail = "it printed nothing. If it did print before it stopped, the output was lost in a buffer that was never flushed: " + bufferAdvice
+	}
+	if s.spec.learner && slices.Contains(s.spec.argv, "--header-timeout") {
+		f.Hint += fmt.Sprintf("; from stage %d on, the tester starts it with --header-timeout %v besides --directory (stages/06-epoll.md#tests): if it stopped at a flag it does not know, accept that one", headerTimeoutStage, testHeaderTimeout)
 	}
 	return f
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,8 +39,9 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	env := goEnv(t)
 	testscript.Run(t, testscript.Params{
-		Dir:  "testdata/script",
-		Cmds: scriptCmds,
+		Dir:       "testdata/script",
+		Cmds:      scriptCmds,
+		Condition: scriptCondition,
 		Setup: func(e *testscript.Env) error {
 			// The tester builds reference solutions with the go command,
 			// which needs its caches; a script's sandbox has no HOME.
@@ -50,6 +52,20 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// scriptCondition answers the scripts' own conditions: [procfs], a /proc
+// from which the tester reads a server's memory, and [awaits414], the
+// references before branch harden (see referenceAwaits414).
+func scriptCondition(cond string) (bool, error) {
+	switch cond {
+	case "procfs":
+		_, err := os.Stat("/proc/self/statm")
+		return err == nil, nil
+	case "awaits414":
+		return referenceAwaits414(), nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }
 
 // goEnv returns the go command's cache locations, read once.

@@ -23,8 +23,21 @@ import (
 // have yet, each with the reason. TestReferencesPedantic runs every other
 // check with -pedantic, and requires each of these to still fail, so that
 // the list is shortened the day a reference is fixed.
-var pendingReferenceFixes = map[string]string{
-	"version-505": "the references answer HTTP/1.2 with 505; RFC 9110 §2.5 advises serving it as 1.1, which they are to learn (issue 10)",
+var pendingReferenceFixes = map[string]pendingFix{
+	"version-505": {2, "the references answer HTTP/1.2 with 505; RFC 9110 §2.5 advises serving it as 1.1, which they are to learn (issue 10)"},
+}
+
+// pendingFix is a check a reference does not pass yet: the stage whose
+// reference is run against it, and why it fails.
+type pendingFix struct {
+	stage int
+	why   string
+}
+
+func init() {
+	if referenceAwaits414() {
+		pendingReferenceFixes[awaitingReference] = pendingFix{5, "the references answer a target past the head's limit with 431, not 414, until branch harden is merged (issue 14, Statuses)"}
+	}
 }
 
 // TestReferencesPedantic is "go run ./tester -pedantic": every stage's
@@ -50,9 +63,9 @@ func TestReferencesPedantic(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, rep.Stages, len(all), "every stage ran")
 
-	for slug, why := range pendingReferenceFixes {
-		code, _ := runTester(t, "-stage", "2", "-strict", "-pedantic", "-run", "^"+slug+"$")
-		assert.Equal(t, 1, code, "%s passes with -pedantic now: remove it from pendingReferenceFixes (%s)", slug, why)
+	for slug, fix := range pendingReferenceFixes {
+		code, _ := runTester(t, "-stage", fmt.Sprint(fix.stage), "-strict", "-pedantic", "-run", "^"+slug+"$")
+		assert.Equal(t, 1, code, "%s passes with -pedantic now: remove it from pendingReferenceFixes (%s)", slug, fix.why)
 	}
 }
 
@@ -89,7 +102,11 @@ func TestReproduceLines(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			t.Parallel()
 			ref := startReference(t, r.ref)
-			o, err := parseFlags(append(r.flags, "-addr", ref.addr, "-directory", ref.dir, "-seed", "1", "-timeout", "10s"), io.Discard)
+			args := append(r.flags, "-addr", ref.addr, "-directory", ref.dir, "-seed", "1", "-timeout", "10s")
+			if r.ref >= 5 && r.name != "codecrafters" && referenceAwaits414() {
+				args = append(args, "-run", runPatternExcept(awaitingReference)) // TODO(harden)
+			}
+			o, err := parseFlags(args, io.Discard)
 			require.NoError(t, err)
 			result, err := run(context.Background(), o, &reporter{w: io.Discard})
 			require.NoError(t, err)
@@ -129,6 +146,7 @@ func startReference(t *testing.T, n int) *refServer {
 	port, err := freePort()
 	require.NoError(t, err)
 	ref := &refServer{t: t, bin: bin, dir: servedDir(t), port: port, addr: net.JoinHostPort("127.0.0.1", port)}
+	raiseFileLimit() // idle-memory's lines hold 2,000 connections to it
 	if n >= 4 {
 		ref.args = []string{"--directory", ref.dir}
 	}
@@ -167,7 +185,12 @@ var statusLineRe = regexp.MustCompile(`HTTP/1\.[01] (\d{3}) `)
 // payloads are generated in the line, never pasted.
 func runLine(t *testing.T, dir string, l reproLine) {
 	assert.Less(t, len(l.cmd), 400, "a pasted payload: %.120s", l.cmd)
-	if tool := strings.Fields(l.cmd)[0]; tool == "wrk" {
+	// The tools a line may use that are not on every machine, where
+	// curl, nc and sh are.
+	for _, tool := range []string{"wrk", "python3", "lsof"} {
+		if !regexp.MustCompile(`(^|[|;&] *)` + tool + ` |\$\(` + tool + ` `).MatchString(l.cmd) {
+			continue
+		}
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Logf("skipped, %s is not installed: %s", tool, l.cmd)
 			return

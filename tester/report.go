@@ -81,13 +81,15 @@ func (r *reporter) block(prefix, label string, b []byte) {
 
 // printPass prints a check that passed: a tick, or a "!" when it has
 // warnings, each with its section and why it is only advice.
-func printPass(rep *reporter, prefix string, c check, warnings []warning, repro []reproLine) {
+func printPass(rep *reporter, prefix string, c check, warnings []warning, repro []reproLine, measured []string) {
 	if len(warnings) == 0 {
 		rep.line(prefix, "%s %s", rep.paint(green, "✓"), c.name)
+		printMeasured(rep, prefix, measured)
 		printRepro(rep, prefix, repro)
 		return
 	}
 	rep.line(prefix, "%s %s", rep.paint(yellow, "!"), c.name)
+	printMeasured(rep, prefix, measured)
 	printRepro(rep, prefix, repro)
 	for _, w := range warnings {
 		rep.line(prefix, "  %s %s (%s)", rep.paint(yellow, "warning:"), w.Summary, w.Section)
@@ -129,8 +131,21 @@ func printFailure(rep *reporter, prefix string, c check, f *failure, repro []rep
 	if f.Hint != "" {
 		rep.line(prefix, "  hint: %s", f.Hint)
 	}
+	if f.Regression != "" {
+		rep.line(prefix, "  regression: %s; the usual causes:", f.Regression)
+		for _, c := range f.LikelyCauses {
+			rep.line(prefix, "    - %s", c)
+		}
+	}
 	if c.read != "" {
 		rep.line(prefix, "  read: %s", c.read)
+	}
+}
+
+// printMeasured prints the figures a check measured.
+func printMeasured(rep *reporter, prefix string, measured []string) {
+	for _, m := range measured {
+		rep.line(prefix, "  measured: %s", m)
 	}
 }
 
@@ -154,6 +169,7 @@ type checkResult struct {
 	Millis    int64     `json:"duration_ms"`
 	Failure   *failure  `json:"failure,omitempty"`
 	Warnings  []warning `json:"warnings,omitempty"`
+	Measured  []string  `json:"measured,omitempty"`
 	Reproduce []string  `json:"reproduce,omitempty"`
 
 	repro []reproLine // the commands with the statuses they should get, for the tests

@@ -115,6 +115,9 @@ func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage
 	defer context.AfterFunc(ctx, env.stopServer)()
 
 	t := &T{ctx: ctx, addr: o.addr, files: env.files, rep: rep, timeout: o.timeout, pedantic: o.pedantic, listen: env.listen, server: env.srv}
+	if o.dir != "" || o.cmd != "" || o.addr != "" {
+		t.regressed = stage.Number
+	}
 	runChecks(t, plan, o.seed, res)
 	res.elapsed = time.Since(started)
 	// Stop now rather than on return, so the server's last lines are
@@ -204,6 +207,11 @@ func (env *stageEnv) startServer(ctx context.Context, o *options, rep *reporter,
 	if stage.Number >= 4 && (o.dir != "" || o.cmd != "" || refStage(o, stage).Number >= 4) {
 		spec.argv = append(spec.argv, "--directory", env.files)
 	}
+	// From stage 6 on, a short header timeout, which pipelined-slow-reader
+	// must outwait; stage 1's reference takes no flags.
+	if stage.Number >= headerTimeoutStage && (o.dir != "" || o.cmd != "" || refStage(o, stage).Number >= 2) {
+		spec.argv = append(spec.argv, "--header-timeout", testHeaderTimeout.String())
+	}
 	if env.listen.port, err = freePort(); err != nil {
 		return err
 	}
@@ -257,13 +265,13 @@ func runCheck(t *T, c check, seed int64) checkResult {
 	began := time.Now()
 	err := c.run(t)
 	cr := checkResult{Stage: c.stage, Slug: c.slug, Name: c.name, Passed: err == nil,
-		Millis: time.Since(began).Milliseconds(), Warnings: t.warnings, repro: t.repro}
+		Millis: time.Since(began).Milliseconds(), Warnings: t.warnings, Measured: t.measured, repro: t.repro}
 	for _, r := range t.repro {
 		cr.Reproduce = append(cr.Reproduce, r.cmd)
 	}
 	switch {
 	case err == nil:
-		printPass(t.rep, t.prefix, c, t.warnings, t.repro)
+		printPass(t.rep, t.prefix, c, t.warnings, t.repro, t.measured)
 	case t.ctx.Err() == nil:
 		f := asFailure(err)
 		if f.Hint == "" {
@@ -271,6 +279,9 @@ func runCheck(t *T, c check, seed int64) checkResult {
 		}
 		if f.Hint == "" {
 			f.Hint = fallbackHint
+		}
+		if c.stage > 0 && c.stage < t.regressed {
+			noteRegression(f, c.stage, t.regressed)
 		}
 		cr.Failure = f
 		printFailure(t.rep, t.prefix, c, f, t.repro)

@@ -97,6 +97,7 @@ func startServer(rep *reporter, spec launchSpec, port string) (*server, error) {
 		return nil, err
 	}
 	free := spec.learner && !portInUse(fallbackPort())
+	raiseFileLimit() // the server inherits it
 	c, err := startChild(spec, serverEnv(port), outW, errW)
 	outW.Close()
 	errW.Close()

@@ -1,6 +1,7 @@
 #!/bin/sh
-# your_program.sh starts your server. The tester runs it with PORT set (and,
-# from stage 4, --directory DIR); run it yourself to try the server by hand.
+# your_program.sh starts your server. The tester runs it with PORT set (from
+# stage 4 with --directory DIR, from stage 6 with --header-timeout 3s too);
+# run it yourself to try the server by hand.
 set -e
 cd "$(dirname "$0")"   # this repository, wherever the script is called from
 

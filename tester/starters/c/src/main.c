@@ -17,13 +17,18 @@
 
 /* Where to serve files from: the tester passes --directory from stage 4 on. */
 static const char *directory;
+/* How long a request head may take to arrive (stage 2's header timeout),
+ * such as "3s": the tester passes --header-timeout from stage 6 on. */
+static const char *header_timeout;
 
 static void parse_args(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--directory") == 0 && i + 1 < argc) {
             directory = argv[++i];
+        } else if (strcmp(argv[i], "--header-timeout") == 0 && i + 1 < argc) {
+            header_timeout = argv[++i];
         } else {
-            fprintf(stderr, "usage: %s [--directory DIR]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--directory DIR] [--header-timeout DURATION]\n", argv[0]);
             exit(2);
         }
     }

@@ -9,8 +9,12 @@
 const net = require("node:net");
 const { parseArgs } = require("node:util");
 
-// From stage 4 on, the tester passes --directory: where to serve files from.
-const { values: args } = parseArgs({ options: { directory: { type: "string" } } });
+// From stage 4 on, the tester passes --directory: where to serve files from;
+// from stage 6 on, --header-timeout too, such as 3s: how long a request head
+// may take to arrive (stage 2's header timeout).
+const { values: args } = parseArgs({
+  options: { directory: { type: "string" }, "header-timeout": { type: "string", default: "10s" } },
+});
 const port = Number(process.env.PORT || 4221);
 
 // Node calls this function for every connection, and serves them all at

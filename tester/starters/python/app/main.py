@@ -15,6 +15,9 @@ def main():
     parser = argparse.ArgumentParser(description="An HTTP server, stage by stage.")
     # From stage 4 on, the tester passes --directory: where to serve files from.
     parser.add_argument("--directory", help="serve files from this directory")
+    # From stage 6 on, it passes --header-timeout too, such as 3s: how long a
+    # request head may take to arrive (stage 2's header timeout).
+    parser.add_argument("--header-timeout", default="10s", help="time a client has to send a request head")
     args = parser.parse_args()
     port = int(os.environ.get("PORT", "4221"))
 

@@ -50,8 +50,11 @@ fn parse_directory() -> Option<String> {
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
             ("--directory", Some(dir)) => directory = Some(dir),
+            // From stage 6 on, the tester passes --header-timeout too, such
+            // as 3s: how long a request head may take to arrive (stage 2).
+            ("--header-timeout", Some(_)) => {}
             _ => {
-                eprintln!("usage: http-server [--directory DIR]");
+                eprintln!("usage: http-server [--directory DIR] [--header-timeout DURATION]");
                 process::exit(2);
             }
         }
