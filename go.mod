@@ -1,6 +1,8 @@
 module httpworkbook
 
-go 1.22
+// Go 1.24 for os.Root, which opens files beneath a directory without the
+// check-then-open race of resolving a path first (stage 4 on: files.go).
+go 1.24
 
 require (
 	github.com/rogpeppe/go-internal v1.13.1
