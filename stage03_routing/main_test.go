@@ -200,6 +200,16 @@ func TestServeChunked(t *testing.T) {
 	assert.Equal(t, "after", body, "the chunked body was consumed exactly")
 }
 
+// TestServeAbsoluteForm checks that a target sent as a whole URL, as to a
+// proxy, is routed by its path (RFC 9112 §3.2.2).
+func TestServeAbsoluteForm(t *testing.T) {
+	c := dial(t, startServer(t, testConfig))
+	c.send("GET http://x/echo/abs HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, body := c.response()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "abs", body)
+}
+
 func TestServeExpectContinue(t *testing.T) {
 	c := dial(t, startServer(t, testConfig))
 	c.send("GET /echo/go HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
@@ -236,6 +246,9 @@ func TestServeErrors(t *testing.T) {
 		{"space before colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400, "whitespace between header field name and colon\n"},
 		{"header too large", "GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", MaxHeaderBytes) + "\r\n\r\n", 431, "request header fields too large\n"},
 		{"body too large", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n", 413, "request body too large\n"},
+		{"target too long", "GET /" + strings.Repeat("a", 64<<10) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, "request target too long\n"},
+		{"method too long", strings.Repeat("A", 64<<10) + " / HTTP/1.1\r\nHost: x\r\n\r\n", 501, "method too long: not one this server implements\n"},
+		{"unknown expectation", "GET / HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", 417, "unsupported expectation: only 100-continue is understood\n"},
 		{"bad chunk after a good request", "GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "malformed chunked body\n"},
 	}
 	for _, tc := range tests {

@@ -2,9 +2,10 @@ package main
 
 // This file holds the request and its framing: the Request and Header
 // types, the request line and the field lines, and how long the body is.
-// The rest of the parser is in chunked.go (the chunked transfer coding),
-// host_expect.go (the Host and Expect fields) and errors.go (every way a
-// request can be refused, with its status).
+// The rest of the parser is in target.go (the request-target's forms),
+// chunked.go (the chunked transfer coding), host_expect.go (the Host and
+// Expect fields) and errors.go (every way a request can be refused, with
+// its status).
 
 import (
 	"bufio"
@@ -74,8 +75,9 @@ type Request struct {
 	Header   Header
 	Body     []byte // the content, chunked coding removed; nil when there is none
 
-	contentLength int64 // the body length Content-Length announced, 0 without one
-	chunked       bool  // the body uses the chunked transfer coding
+	contentLength int64  // the body length Content-Length announced, 0 without one
+	chunked       bool   // the body uses the chunked transfer coding
+	authority     string // the host and port of an absolute-form target, "" otherwise
 }
 
 // ReadRequestHead reads the request line and the header fields up to the
@@ -98,6 +100,9 @@ func ReadRequestHead(br *bufio.Reader) (*Request, error) {
 		if err == io.EOF && budget == MaxHeaderBytes {
 			return nil, io.EOF // no request at all: a clean end of input
 		}
+		if err == ErrHeaderTooLarge {
+			err = requestLineTooLong(l)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read request line: %w", unexpected(err))
 		}
@@ -114,6 +119,9 @@ func ReadRequestHead(br *bufio.Reader) (*Request, error) {
 	}
 	if err := req.checkHost(); err != nil {
 		return nil, fmt.Errorf("check Host: %w", err)
+	}
+	if err := req.checkExpect(); err != nil {
+		return nil, fmt.Errorf("check Expect: %w", err)
 	}
 	if err := req.parseFraming(); err != nil {
 		return nil, fmt.Errorf("check body framing: %w", err)
@@ -158,8 +166,8 @@ func (r *Request) KeepAlive() bool {
 
 // readLine reads one line and returns it without its CRLF, with the number
 // of bytes it consumed. More than limit bytes without a line end is the
-// error tooLong, and a control character other than HTAB is the error
-// invalid. Both are reported as soon as the offending byte arrives, rather
+// error tooLong, returned with the bytes read so far, and a control
+// character other than HTAB is the error invalid. Both are reported as soon as the offending byte arrives, rather
 // than after waiting for a line end that may never come: a TLS handshake
 // sent to this plain-text port, say, gets its 400 at once.
 //
@@ -185,7 +193,7 @@ func readLine(br *bufio.Reader, limit int, tooLong, invalid error) (string, int,
 		}
 		n := len(line) + 1
 		if n > limit {
-			return "", n, tooLong
+			return string(line), n, tooLong
 		}
 		afterCR := len(line) > 0 && line[len(line)-1] == '\r'
 		switch {
@@ -226,19 +234,29 @@ func parseRequestLine(line string) (*Request, error) {
 	if err := checkVersion(version); err != nil {
 		return nil, err
 	}
-	// origin-form = absolute-path [ "?" query ] (RFC 9112 §3.2.1). Space
-	// and control characters are already excluded; non-ASCII bytes must be
-	// percent-encoded (RFC 3986 §2.1), and a fragment is never sent.
-	if !strings.HasPrefix(target, "/") || strings.ContainsAny(target, "#") {
-		return nil, ErrTarget
+	req := &Request{Method: method, Target: target, Version: version}
+	if err := req.parseTarget(); err != nil {
+		return nil, err
 	}
-	for i := 0; i < len(target); i++ {
-		if target[i] >= 0x80 {
-			return nil, ErrTarget
-		}
+	return req, nil
+}
+
+// requestLineTooLong names the part of a request line that outgrew the
+// head's limit, from the bytes read before it did: RFC 9112 §3 asks for 501
+// when the method is longer than any the server implements, and for 414
+// when the target is longer than any URI it is willing to parse. Anything
+// else that long is a header section too large (431).
+func requestLineTooLong(partial string) error {
+	method, rest, found := strings.Cut(partial, " ")
+	switch {
+	case !isToken(method):
+		return ErrRequestLine
+	case !found:
+		return ErrMethodTooLong
+	case !strings.Contains(rest, " "):
+		return ErrURITooLong
 	}
-	path, query, _ := strings.Cut(target, "?")
-	return &Request{Method: method, Target: target, Path: path, RawQuery: query, Version: version}, nil
+	return ErrHeaderTooLarge
 }
 
 // checkVersion accepts HTTP/1.0 and HTTP/1.1. The version is

@@ -126,8 +126,12 @@ func StatusText(status int) string {
 		return "Conflict"
 	case 413:
 		return "Content Too Large"
+	case 414:
+		return "URI Too Long"
 	case 415:
 		return "Unsupported Media Type"
+	case 417:
+		return "Expectation Failed"
 	case 431:
 		return "Request Header Fields Too Large" // RFC 6585 §5
 	case 500:
