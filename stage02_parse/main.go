@@ -189,11 +189,15 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 				return n, err
 			}
 		}
-		if err := req.ReadBody(br); err != nil {
+
+		// The handler may read the body as it arrives; none of this
+		// stage's does. Whatever it leaves is read and dropped before the
+		// answer, so the next request starts where this one ends, and a
+		// body nobody wants costs a buffer, not its size.
+		resp := handle(req)
+		if err := req.DiscardBody(); err != nil {
 			return n, refuse(conn, bw, cfg, err)
 		}
-
-		resp := handle(req)
 		keepAlive := req.KeepAlive()
 		resp.Close = !keepAlive
 		// An HTTP/1.0 client only keeps the connection if it hears so

@@ -221,11 +221,15 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 				return n, err
 			}
 		}
-		if err := req.ReadBody(br); err != nil {
+
+		// The handler may read the body as it arrives; none of this
+		// stage's does. Whatever it leaves is read and dropped before the
+		// answer, so the next request starts where this one ends, and a
+		// body nobody wants costs a buffer, not its size.
+		resp := cfg.handler(req)
+		if err := req.DiscardBody(); err != nil {
 			return n, refuse(conn, bw, cfg, err)
 		}
-
-		resp := cfg.handler(req)
 		keepAlive := req.KeepAlive()
 		// A handler may close the connection too: recoverer does after a
 		// panic.

@@ -92,14 +92,15 @@ func getFile(req *Request) *Response {
 
 var _ = app.POST("/files/:name", postFile)
 
-// postFile stores the request's body as the file :name in filesDir, and
-// answers 201 Created. :name is one segment, so a file is only ever
-// created at the top of the directory.
+// postFile stores the request's body, as it arrives, as the file :name in
+// filesDir, and answers 201 Created. :name is one segment, so a file is
+// only ever created at the top of the directory. A body that breaks off
+// leaves nothing stored, and the serve loop answers its fault itself.
 func postFile(req *Request) *Response {
 	if filesDir == "" {
 		return fileError(req, errNoFile)
 	}
-	if err := writeInside(filesDir, req.Params.Get("name"), req.Body); err != nil {
+	if err := writeInside(filesDir, req.Params.Get("name"), req.BodyReader()); err != nil {
 		return fileError(req, err)
 	}
 	return &Response{Status: 201}
@@ -221,7 +222,7 @@ func within(root, path string) bool {
 	return path == root || strings.HasPrefix(path, prefix)
 }
 
-// writeInside stores data as the file name in root, a directory as
+// writeInside stores body as the file name in root, a directory as
 // resolveDir returns it. name must be a plain file name: one element,
 // which :name guarantees before decoding, and checkName and the slash
 // test guarantee after it.
@@ -230,7 +231,7 @@ func within(root, path string) bool {
 // that name is replaced, never written through: rename(2) replaces the
 // directory entry itself, so a link pointing outside cannot carry the
 // write out of the directory. A directory of that name is a 409 Conflict.
-func writeInside(root, name string, data []byte) error {
+func writeInside(root, name string, body io.Reader) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
@@ -248,7 +249,7 @@ func writeInside(root, name string, data []byte) error {
 		return errIsDir
 	}
 	return writeAtomic(root, name, func(w io.Writer) error {
-		_, err := w.Write(data)
+		_, err := io.Copy(w, body)
 		return err
 	})
 }
@@ -262,11 +263,9 @@ func writeInside(root, name string, data []byte) error {
 // anything fails, the temporary file is removed and name is untouched.
 //
 // This guards against failures while writing: a full disk, an I/O error,
-// a crash or a power cut half way. A client that disconnects in the middle
-// of its body is a different problem, which the serve loop already solves:
-// it reads the whole body before any handler runs, so an incomplete
-// request never reaches postFile at all. Only a crash can leave a
-// temporary file behind; its name starts with ".upload-".
+// a crash or a power cut half way, and a client that stops in the middle
+// of its body, which postFile reads as it arrives. Only a crash can leave
+// a temporary file behind; its name starts with ".upload-".
 func writeAtomic(dir, name string, write func(io.Writer) error) (err error) {
 	tmp, err := os.CreateTemp(dir, ".upload-*")
 	if err != nil {

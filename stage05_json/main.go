@@ -61,6 +61,7 @@ func main() {
 	// the handlers return, so the access log counts the bytes sent.
 	app.Use(accessLog, recoverer, gzipMiddleware)
 	cfg.handler = app.Handler()
+	cfg.needsBody = app.TakesJSON
 	log.Printf("routes (%s router):", *matcherName)
 	app.WriteRoutes(log.Writer())
 	if t, ok := app.m.(*tree); ok {
@@ -101,6 +102,9 @@ type config struct {
 	headerTimeout time.Duration
 	// handler answers every request: the router with its middleware.
 	handler Handler
+	// needsBody reports whether a request's handler needs its body whole,
+	// in Body, before it runs: the JSON routes' do. nil means none does.
+	needsBody func(*Request) bool
 }
 
 // run listens on addr and serves connections until ctx is cancelled. It
@@ -224,11 +228,21 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 				return n, err
 			}
 		}
-		if err := req.ReadBody(br); err != nil {
+
+		// A JSON handler decodes its body whole, so the serve loop reads
+		// it into Body first. Any other handler may read the body as it
+		// arrives, as the upload does. Whatever it leaves is read and
+		// dropped before the answer, so the next request starts where this
+		// one ends, and a body nobody wants costs a buffer, not its size.
+		if cfg.needsBody != nil && cfg.needsBody(req) {
+			if err := req.ReadBody(); err != nil {
+				return n, refuse(conn, bw, cfg, err)
+			}
+		}
+		resp := cfg.handler(req)
+		if err := req.DiscardBody(); err != nil {
 			return n, refuse(conn, bw, cfg, err)
 		}
-
-		resp := cfg.handler(req)
 		keepAlive := req.KeepAlive()
 		// A handler may close the connection too: recoverer does after a
 		// panic.

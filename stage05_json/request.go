@@ -9,7 +9,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -24,11 +23,12 @@ import (
 const MaxHeaderBytes = 8 << 10
 
 // MaxBodyBytes is the largest body the parser accepts, answered with 413
-// (RFC 9110 §15.5.14) when a request announces or sends more. The parser
-// keeps a whole body in memory, so the cap is what bounds that memory. It
-// is 1 MiB, down from 8 MiB: no JSON body this API takes comes near it, and
-// a client that announces more hears 413 before a byte of its body is read.
-// The cap is the parser's, so file uploads share it.
+// (RFC 9110 §15.5.14) when a request announces or sends more. A body is
+// read as it arrives and kept only when asked (see body.go), so the cap
+// is what a server is willing to receive at all, and what ReadBody holds
+// at most. It is 1 MiB, down from 8 MiB: no JSON body this API takes comes
+// near it, and a client that announces more hears 413 before a byte of its
+// body is read. The cap is the parser's, so file uploads share it.
 const MaxBodyBytes = 1 << 20
 
 // Field is one header field line: a name and its value, without the
@@ -82,25 +82,32 @@ type Request struct {
 	RawQuery string // Target after the first "?", such as "x=1"; not decoded
 	Version  string // "HTTP/1.1" or "HTTP/1.0"
 	Header   Header
-	Body     []byte // the content, chunked coding removed; nil when there is none
+	// Body is the content, chunked coding removed, once ReadBody has read
+	// it whole; nil until then, and when there is none. The serve loop
+	// calls ReadBody only for a handler that needs the body in memory:
+	// none in this stage (see body.go).
+	Body []byte
 	// Params are the path parameters of the route that matched, such as
 	// id=42 for /users/:id, percent-decoded. The router fills them in
 	// just before it calls the route's handler; the parser leaves them nil.
 	Params Params
 
-	contentLength int64  // the body length Content-Length announced, 0 without one
-	chunked       bool   // the body uses the chunked transfer coding
-	authority     string // the host and port of an absolute-form target, "" otherwise
+	contentLength int64     // the body length Content-Length announced, 0 without one
+	chunked       bool      // the body uses the chunked transfer coding
+	authority     string    // the host and port of an absolute-form target, "" otherwise
+	body          io.Reader // the body, read from the connection; see BodyReader
 }
 
 // ReadRequestHead reads the request line and the header fields up to the
 // empty line that ends them, and checks the framing of the body (Host,
-// Content-Length, Transfer-Encoding) without reading it. It is separate from
-// ReadBody so that the server can answer "Expect: 100-continue" in between,
-// and can refuse a body that is too large before the client sends it.
+// Content-Length, Transfer-Encoding) without reading it. The body is left
+// for later, so that the server can answer "Expect: 100-continue" in
+// between, can refuse a body that is too large before the client sends
+// it, and need never hold a body nobody wants: the request reads it from
+// br when asked (BodyReader, ReadBody, DiscardBody).
 //
 // It reads only as many bytes as the head has, however they arrive: what
-// follows stays in br for ReadBody or for the next request. That is why it
+// follows stays in br for the body or for the next request. That is why it
 // takes the connection's long-lived *bufio.Reader, and never a fresh one.
 func ReadRequestHead(br *bufio.Reader) (*Request, error) {
 	budget := MaxHeaderBytes
@@ -139,27 +146,8 @@ func ReadRequestHead(br *bufio.Reader) (*Request, error) {
 	if err := req.parseFraming(); err != nil {
 		return nil, fmt.Errorf("check body framing: %w", err)
 	}
+	req.body = newBodyReader(req, br)
 	return req, nil
-}
-
-// ReadBody reads the body that ReadRequestHead found announced, exactly
-// that many bytes and no more, into r.Body. Call it once per request, even
-// when the handler has no use for the body: on a persistent connection the
-// next request starts right after it.
-func (r *Request) ReadBody(br *bufio.Reader) error {
-	var body []byte
-	var err error
-	switch {
-	case r.chunked:
-		body, err = readChunked(br)
-	case r.contentLength > 0:
-		body, err = readFixed(br, r.contentLength)
-	}
-	if err != nil {
-		return fmt.Errorf("read body: %w", err)
-	}
-	r.Body = body
-	return nil
 }
 
 // KeepAlive reports whether the connection stays open after this request
@@ -380,18 +368,6 @@ func parseContentLength(values []string) (int64, error) {
 		}
 	}
 	return n, nil
-}
-
-// readFixed reads exactly n body bytes. The buffer grows as bytes arrive
-// instead of being allocated at n up front, so a client that announces a
-// large body and sends nothing costs no memory.
-func readFixed(br *bufio.Reader, n int64) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(int(min(n, 64<<10)))
-	if _, err := io.CopyN(&buf, br, n); err != nil {
-		return nil, unexpected(err)
-	}
-	return buf.Bytes(), nil
 }
 
 // splitList splits comma-separated list values (RFC 9110 §5.6.1) into

@@ -28,6 +28,25 @@ func (rt *Router) dispatch(req *Request) *Response {
 	return rt.routeRequest(req, &req.Params)
 }
 
+// TakesJSON reports whether req goes to a route with a JSON body, which
+// the route's handler decodes whole (decodeJSON): the serve loop then
+// reads the body into Body before the handler runs, within MaxBodyBytes.
+// Any other body is left to the handler to read as it arrives, as the
+// upload does, or to the serve loop to drop.
+func (rt *Router) TakesJSON(req *Request) bool {
+	var ps Params
+	route, _ := rt.m.lookup(req.Method, req.Path, &ps)
+	return route != nil && isJSON(req.Header.Get("Content-Type"))
+}
+
+// isJSON reports whether a Content-Type names JSON. A media type is
+// case-insensitive and may carry parameters, such as "; charset=utf-8"
+// (RFC 9110 §8.3.1).
+func isJSON(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/json")
+}
+
 // routeRequest answers req with rt's matcher: it runs the matched route's
 // handler with decoded Params, or answers 400, 204, 405, a redirect or 404
 // itself, the 400, 404 and 405 through rt's hooks. It is the one place

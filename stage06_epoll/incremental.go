@@ -82,7 +82,8 @@ func (p *pendingRequest) next(in []byte, src *bufferedInput) (*Request, int, err
 	} else if int64(len(body)) < p.req.contentLength {
 		return nil, 0, nil
 	}
-	err := p.req.ReadBody(src.reset(body))
+	p.req.body = newBodyReader(p.req, src.reset(body))
+	err := p.req.ReadBody()
 	if incomplete(err) {
 		return nil, 0, nil
 	}
@@ -186,8 +187,9 @@ func (s *chunkScan) mayEnd(body []byte, src *bufferedInput) bool {
 				return false
 			}
 			s.checked = len(rest)
-			_, err := readChunked(src.reset(rest))
-			return !incomplete(err)
+			var last chunkState
+			_, err := last.nextChunk(src.reset(rest))
+			return err == io.EOF || !incomplete(err)
 		}
 
 		crlf := s.dataAt + int(s.dataLen) // where the CRLF after the data goes

@@ -52,7 +52,7 @@ func ReadRequest(br *bufio.Reader) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := req.ReadBody(br); err != nil {
+	if err := req.ReadBody(); err != nil {
 		return nil, err
 	}
 	return req, nil
@@ -376,7 +376,7 @@ func TestReadRequestHeadLeavesBody(t *testing.T) {
 	assert.True(t, req.ExpectsContinue())
 	assert.Nil(t, req.Body)
 	assert.Equal(t, 4, br.Buffered(), "the body is still unread")
-	require.NoError(t, req.ReadBody(br))
+	require.NoError(t, req.ReadBody())
 	assert.Equal(t, "body", string(req.Body))
 }
 
