@@ -350,6 +350,30 @@ func TestServeSlowHeaders(t *testing.T) {
 	assert.Empty(t, string(rest))
 }
 
+// TestServeSlowSteadyBody is issue 14's slow client: a body sent slowly but
+// steadily, for longer than the idle timeout in all, is read to its end,
+// because each read that brings bytes buys another idle timeout. One
+// deadline for the whole body cut it off half way. A client that stops
+// sending is still cut off, without an answer.
+func TestServeSlowSteadyBody(t *testing.T) {
+	cfg := testConfig
+	cfg.idleTimeout = 500 * time.Millisecond
+	addr := startServer(t, cfg)
+	const pieces, size = 40, 1 << 10
+	c := dial(t, addr)
+	c.send(fmt.Sprintf("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", pieces*size))
+	for range pieces {
+		time.Sleep(cfg.idleTimeout / 20)
+		c.send(strings.Repeat("x", size))
+	}
+	resp, _ := c.response()
+	assert.Equal(t, 404, resp.StatusCode, "answered once the whole body was in")
+
+	stalled := dial(t, addr)
+	stalled.send("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+	stalled.closed() // after the idle timeout, with no answer
+}
+
 func TestServeIdleTimeout(t *testing.T) {
 	c := dial(t, startServer(t, config{idleTimeout: 200 * time.Millisecond, headerTimeout: testDeadline}))
 	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")

@@ -91,7 +91,9 @@ func listenAddr() string {
 // own, with short timeouts, and pass it down to every connection.
 type config struct {
 	// idleTimeout bounds the wait for the first byte of the next request,
-	// and also the time to read a body and to write a response.
+	// and, from the end of a head to the end of its answer, every wait for
+	// the client to send more of the body or to take more of the answer
+	// (see progressConn).
 	idleTimeout time.Duration
 	// headerTimeout bounds the time from the first byte of a request to the
 	// empty line that ends its header section.
@@ -190,11 +192,13 @@ const continueResponse = "HTTP/1.1 100 Continue\r\n\r\n"
 // connection is closed silently; a 408 would be allowed (RFC 9110 §15.5.9)
 // but there is no request to answer yet.
 func serveRequests(conn net.Conn, cfg config) (int, error) {
-	br := bufio.NewReader(conn)
-	bw := bufio.NewWriter(conn)
+	pc := &progressConn{Conn: conn, timeout: cfg.idleTimeout}
+	br := bufio.NewReader(pc)
+	bw := bufio.NewWriter(pc)
 	for n := 0; ; n++ {
 		// Wait, at most idleTimeout, for the first byte of the next request.
 		// Peek leaves that byte in the buffer for the parser.
+		pc.byProgress = false
 		conn.SetReadDeadline(time.Now().Add(cfg.idleTimeout))
 		if _, err := br.Peek(1); err != nil {
 			if err == io.EOF {
@@ -209,12 +213,13 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 		conn.SetReadDeadline(time.Now().Add(cfg.headerTimeout))
 		req, err := ReadRequestHead(br)
 		if err != nil {
-			return n, refuse(conn, bw, cfg, err)
+			return n, refuse(conn, bw, err)
 		}
 
-		// Reading the body, any 100 Continue and writing the answer share
-		// one deadline, idleTimeout from here.
-		conn.SetDeadline(time.Now().Add(cfg.idleTimeout))
+		// From here to the end of the answer, the client may take its
+		// time, as long as it never stalls for idleTimeout: every read of
+		// the body and every write of the answer gets a fresh deadline.
+		pc.byProgress = true
 		if req.ExpectsContinue() {
 			bw.WriteString(continueResponse)
 			if err := bw.Flush(); err != nil {
@@ -228,7 +233,7 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 		// body nobody wants costs a buffer, not its size.
 		resp := cfg.handler(req)
 		if err := req.DiscardBody(); err != nil {
-			return n, refuse(conn, bw, cfg, err)
+			return n, refuse(conn, bw, err)
 		}
 		keepAlive := req.KeepAlive()
 		// A handler may close the connection too: recoverer does after a
@@ -257,12 +262,11 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 // next request would start (RFC 9112 §6.3). Any other error (a timeout, the
 // client closing mid-request, a reset) means the request is incomplete, so
 // it gets no answer at all.
-func refuse(conn net.Conn, bw *bufio.Writer, cfg config, err error) error {
+func refuse(conn net.Conn, bw *bufio.Writer, err error) error {
 	var se *StatusError
 	if !errors.As(err, &se) {
 		return err
 	}
-	conn.SetWriteDeadline(time.Now().Add(cfg.idleTimeout))
 	resp := textResponse(se.Status, se.Msg+"\n")
 	resp.Close = true
 	if werr := writeResponse(bw, resp); werr != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -372,6 +374,30 @@ func TestServeSlowHeaders(t *testing.T) {
 	assert.Empty(t, string(rest))
 }
 
+// TestServeSlowSteadyBody is issue 14's slow client: a body sent slowly but
+// steadily, for longer than the idle timeout in all, is read to its end,
+// because each read that brings bytes buys another idle timeout. One
+// deadline for the whole body cut it off half way. A client that stops
+// sending is still cut off, without an answer.
+func TestServeSlowSteadyBody(t *testing.T) {
+	cfg := testConfig
+	cfg.idleTimeout = 500 * time.Millisecond
+	addr := startServer(t, cfg)
+	const pieces, size = 40, 1 << 10
+	c := dial(t, addr)
+	c.send(fmt.Sprintf("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", pieces*size))
+	for range pieces {
+		time.Sleep(cfg.idleTimeout / 20)
+		c.send(strings.Repeat("x", size))
+	}
+	resp, _ := c.response()
+	assert.Equal(t, 404, resp.StatusCode, "answered once the whole body was in")
+
+	stalled := dial(t, addr)
+	stalled.send("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+	stalled.closed() // after the idle timeout, with no answer
+}
+
 func TestServeIdleTimeout(t *testing.T) {
 	c := dial(t, startServer(t, config{idleTimeout: 200 * time.Millisecond, headerTimeout: testDeadline}))
 	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -477,4 +503,53 @@ func TestServeDropsUnwantedBodies(t *testing.T) {
 	require.Equal(t, sent, read.Load(), "the server has read everything sent")
 	held := int64(liveHeap()) - int64(before)
 	assert.Less(t, held, int64(64<<20), "%d connections with %d MiB bodies hold %d MiB", conns, MaxBodyBytes>>20, held>>20)
+}
+
+// smallSendBuffers is a listener whose connections have a send buffer of
+// 64 KiB, so that the kernel cannot hide a slow client behind megabytes of
+// its own buffering: on loopback a send buffer grows to 4 MiB, and only
+// when half of it has drained does a blocked write learn that the client
+// read anything.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(64 << 10)
+	}
+	return c, err
+}
+
+// TestServeSlowSteadyDownload is issue 14's probe of a slow download: a
+// client that takes a large file slowly but steadily, for longer than the
+// idle timeout in all, gets all of it, because each write that makes
+// progress buys another idle timeout (nginx's send_timeout). One deadline
+// for the whole answer cut it off half way.
+func TestServeSlowSteadyDownload(t *testing.T) {
+	root, _ := fileTree(t)
+	const size = 8 << 20
+	data := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+	require.NoError(t, os.WriteFile(filepath.Join(root, "big"), data, 0o644))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	cfg := testConfig
+	cfg.idleTimeout = 250 * time.Millisecond
+	c := dial(t, serveOn(t, smallSendBuffers{ln}, cfg))
+	require.NoError(t, c.conn.(*net.TCPConn).SetReadBuffer(16<<10))
+	c.send("GET /files/big HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(c.br, nil)
+	require.NoError(t, err)
+	require.Equal(t, 200, resp.StatusCode)
+	var got bytes.Buffer
+	buf := make([]byte, 128<<10)
+	for {
+		time.Sleep(cfg.idleTimeout / 12)
+		n, err := io.ReadFull(resp.Body, buf)
+		got.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	assert.Equal(t, size, got.Len(), "the whole file, however long it took")
+	assert.True(t, bytes.Equal(data, got.Bytes()), "the file's bytes")
 }
