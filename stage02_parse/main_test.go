@@ -34,7 +34,7 @@ const testDeadline = 5 * time.Second
 
 // testConfig has timeouts long enough never to fire in a test that does not
 // want them to.
-var testConfig = config{idleTimeout: testDeadline, headerTimeout: testDeadline}
+var testConfig = config{idleTimeout: testDeadline, headerTimeout: testDeadline, maxConns: 1000}
 
 // startServer serves on a fresh port of 127.0.0.1 and returns its address.
 // Cleanup shuts the server down and checks that it returned.
@@ -49,6 +49,9 @@ func startServer(t *testing.T, cfg config) string {
 // listener.
 func serveOn(t *testing.T, ln net.Listener, cfg config) string {
 	t.Helper()
+	if cfg.maxConns == 0 {
+		cfg.maxConns = testConfig.maxConns
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serveListener(ctx, ln, cfg) }()

@@ -100,6 +100,8 @@ func StatusText(status int) string {
 		return "Request Header Fields Too Large" // RFC 6585 §5
 	case 501:
 		return "Not Implemented"
+	case 503:
+		return "Service Unavailable"
 	case 505:
 		return "HTTP Version Not Supported"
 	}

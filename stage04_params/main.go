@@ -27,7 +27,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -39,7 +38,12 @@ func main() {
 	flag.DurationVar(&cfg.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send a request's header section once it has started")
 	matcherName := flag.String("router", "radix", "how routes are matched: radix (a radix tree) or regex (a list of regular expressions)")
 	directory := flag.String("directory", "", "the directory that GET and POST /files/ read and write; without it they answer 404")
+	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "most connections open at once; more are answered 503 and closed")
 	flag.Parse()
+	if cfg.maxConns < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 {
+		fmt.Fprintln(os.Stderr, "-max-conns must be at least 1, and the timeouts positive")
+		os.Exit(2)
+	}
 
 	log.SetPrefix("[params] ")
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -87,7 +91,7 @@ func listenAddr() string {
 	return ":4221"
 }
 
-// config holds the timeouts that main reads from flags. Tests build their
+// config holds the settings that main reads from flags. Tests build their
 // own, with short timeouts, and pass it down to every connection.
 type config struct {
 	// idleTimeout bounds the wait for the first byte of the next request,
@@ -98,6 +102,10 @@ type config struct {
 	// headerTimeout bounds the time from the first byte of a request to the
 	// empty line that ends its header section.
 	headerTimeout time.Duration
+	// maxConns bounds the connections open at once. Each holds a
+	// goroutine, two buffers and a file descriptor, of which a process
+	// has ulimit -n.
+	maxConns int
 	// handler answers every request: the router with its middleware.
 	handler Handler
 }
@@ -112,39 +120,6 @@ func run(ctx context.Context, addr string, cfg config) error {
 	}
 	log.Printf("listening on %s", ln.Addr())
 	return serveListener(ctx, ln, cfg)
-}
-
-// serveListener accepts connections from ln until ctx is cancelled, serving
-// each in its own goroutine. It is split from run so that tests can hand it
-// a listener on 127.0.0.1:0 and learn the port before any request is sent.
-func serveListener(ctx context.Context, ln net.Listener, cfg config) error {
-	// Closing the listener is the only way to unblock Accept.
-	go func() {
-		<-ctx.Done()
-		log.Printf("shutting down")
-		ln.Close()
-	}()
-
-	var conns sync.WaitGroup
-	defer conns.Wait()
-	for {
-		conn, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			return err
-		}
-		conns.Add(1)
-		go func() {
-			defer conns.Done()
-			serve(ctx, conn, cfg)
-		}()
-	}
 }
 
 // serve answers the requests of one connection. Each connection has its own
@@ -227,10 +202,10 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 			}
 		}
 
-		// The handler may read the body as it arrives; none of this
-		// stage's does. Whatever it leaves is read and dropped before the
-		// answer, so the next request starts where this one ends, and a
-		// body nobody wants costs a buffer, not its size.
+		// The handler may read the body as it arrives, as the upload
+		// does. Whatever it leaves is read and dropped before the answer,
+		// so the next request starts where this one ends, and a body
+		// nobody wants costs a buffer, not its size.
 		resp := cfg.handler(req)
 		if err := req.DiscardBody(); err != nil {
 			return n, refuse(conn, bw, err)
@@ -267,13 +242,19 @@ func refuse(conn net.Conn, bw *bufio.Writer, err error) error {
 	if !errors.As(err, &se) {
 		return err
 	}
-	resp := textResponse(se.Status, se.Msg+"\n")
+	resp := errorResponse(se)
 	resp.Close = true
 	if werr := writeResponse(bw, resp); werr != nil {
 		return fmt.Errorf("%w; answering %d: %v", err, se.Status, werr)
 	}
 	lingerClose(conn)
 	return fmt.Errorf("%w -> %d", err, se.Status)
+}
+
+// errorResponse is the answer to a request refused with se: its status and
+// a one-line text/plain explanation.
+func errorResponse(se *StatusError) *Response {
+	return textResponse(se.Status, se.Msg+"\n")
 }
 
 // writeResponse serialises resp into bw and flushes it to the connection.

@@ -36,7 +36,7 @@ const testDeadline = 5 * time.Second
 
 // testConfig has timeouts long enough never to fire in a test that does not
 // want them to, and serves the app's routes without middleware.
-var testConfig = config{idleTimeout: testDeadline, headerTimeout: testDeadline, handler: app.Handler()}
+var testConfig = config{idleTimeout: testDeadline, headerTimeout: testDeadline, maxConns: 1000, handler: app.Handler()}
 
 // startServer serves on a fresh port of 127.0.0.1 and returns its address.
 // A cfg without a handler serves testConfig's. Cleanup shuts the server
@@ -55,6 +55,9 @@ func startServer(t *testing.T, cfg config) string {
 // listener.
 func serveOn(t *testing.T, ln net.Listener, cfg config) string {
 	t.Helper()
+	if cfg.maxConns == 0 {
+		cfg.maxConns = testConfig.maxConns
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serveListener(ctx, ln, cfg) }()

@@ -85,7 +85,7 @@ type Request struct {
 	// Body is the content, chunked coding removed, once ReadBody has read
 	// it whole; nil until then, and when there is none. The serve loop
 	// calls ReadBody only for a handler that needs the body in memory:
-	// none in this stage (see body.go).
+	// the JSON routes' (see TakesJSON).
 	Body []byte
 	// Params are the path parameters of the route that matched, such as
 	// id=42 for /users/:id, percent-decoded. The router fills them in
