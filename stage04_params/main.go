@@ -39,8 +39,9 @@ func main() {
 	matcherName := flag.String("router", "radix", "how routes are matched: radix (a radix tree) or regex (a list of regular expressions)")
 	directory := flag.String("directory", "", "the directory that GET and POST /files/ read and write; without it they answer 404")
 	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "most connections open at once; more are answered 503 and closed")
+	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM or Ctrl-C, how long the answers already started may take before the server closes their connections")
 	flag.Parse()
-	if cfg.maxConns < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 {
+	if cfg.maxConns < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 || cfg.shutdownTimeout < 0 {
 		fmt.Fprintln(os.Stderr, "-max-conns must be at least 1, and the timeouts positive")
 		os.Exit(2)
 	}
@@ -76,6 +77,9 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Once the graceful shutdown has begun, a second signal ends the
+	// process at once, without waiting for slow clients.
+	context.AfterFunc(ctx, stop)
 
 	if err := run(ctx, *addr, cfg); err != nil {
 		log.Fatal(err)
@@ -108,11 +112,15 @@ type config struct {
 	maxConns int
 	// handler answers every request: the router with its middleware.
 	handler Handler
+	// shutdownTimeout bounds a graceful shutdown: the answers already
+	// started get this long to finish. The default, 10 s, is what a
+	// container runtime waits between its SIGTERM and its SIGKILL.
+	shutdownTimeout time.Duration
 }
 
-// run listens on addr and serves connections until ctx is cancelled. It
-// returns only after every connection it accepted has been closed, so a
-// shutdown never cuts an answer short without closing its socket.
+// run listens on addr and serves connections until ctx is cancelled, then
+// shuts down gracefully (see serveListener). It returns only after every
+// connection it accepted has been closed.
 func run(ctx context.Context, addr string, cfg config) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -124,19 +132,13 @@ func run(ctx context.Context, addr string, cfg config) error {
 
 // serve answers the requests of one connection. Each connection has its own
 // goroutine, so a slow client only ever blocks itself.
-func serve(ctx context.Context, conn net.Conn, cfg config) {
+func serve(conn net.Conn, cfg config, conns *connSet) {
 	defer conn.Close()
 	peer := conn.RemoteAddr()
 	log.Printf("%s connected", peer)
 
-	// On shutdown, wake the blocked Read so the connection ends promptly.
-	// Handlers never block, so the only answer this can cut short is one
-	// stuck writing to a client that does not read.
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
-
-	n, err := serveRequests(conn, cfg)
-	if err != nil && ctx.Err() == nil {
+	n, err := serveRequests(conn, cfg, conns)
+	if err != nil && !conns.stopped() {
 		log.Printf("%s: %v after %d requests", peer, err, n)
 		return
 	}
@@ -166,7 +168,11 @@ const continueResponse = "HTTP/1.1 100 Continue\r\n\r\n"
 // within cfg.headerTimeout, or the client closes in its middle, the
 // connection is closed silently; a 408 would be allowed (RFC 9110 §15.5.9)
 // but there is no request to answer yet.
-func serveRequests(conn net.Conn, cfg config) (int, error) {
+//
+// conns learns when the connection waits for a request and when it
+// answers one, so that a shutdown can close it while it waits, and let it
+// finish what it has started.
+func serveRequests(conn net.Conn, cfg config, conns *connSet) (int, error) {
 	pc := &progressConn{Conn: conn, timeout: cfg.idleTimeout}
 	br := bufio.NewReader(pc)
 	bw := bufio.NewWriter(pc)
@@ -174,10 +180,10 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 		// Wait, at most idleTimeout, for the first byte of the next request.
 		// Peek leaves that byte in the buffer for the parser.
 		pc.byProgress = false
-		conn.SetReadDeadline(time.Now().Add(cfg.idleTimeout))
+		conns.waitFor(conn, cfg.idleTimeout)
 		if _, err := br.Peek(1); err != nil {
-			if err == io.EOF {
-				return n, nil // the client closed between requests
+			if err == io.EOF || conns.stopped() {
+				return n, nil // the client closed between requests, or the server is stopping
 			}
 			return n, fmt.Errorf("waiting for request %d: %w", n+1, err)
 		}
@@ -185,11 +191,12 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 		// The request has started. Its whole header section must arrive
 		// within headerTimeout, so a client trickling one byte a second
 		// cannot hold the connection (and its goroutine) for ever.
-		conn.SetReadDeadline(time.Now().Add(cfg.headerTimeout))
+		conns.waitFor(conn, cfg.headerTimeout)
 		req, err := ReadRequestHead(br)
 		if err != nil {
 			return n, refuse(conn, bw, err)
 		}
+		conns.answering(conn)
 
 		// From here to the end of the answer, the client may take its
 		// time, as long as it never stalls for idleTimeout: every read of
