@@ -57,7 +57,7 @@ func main() {
 		log.Fatal(err)
 	}
 	var err error
-	if filesDir, err = resolveDir(*directory); err != nil {
+	if filesRoot, err = openDir(*directory); err != nil {
 		log.Fatalf("--directory: %v", err)
 	}
 
@@ -73,10 +73,10 @@ func main() {
 		log.Printf("radix tree:")
 		t.dump(log.Writer())
 	}
-	if filesDir == "" {
+	if filesRoot == nil {
 		log.Printf("no --directory: /files/ answers 404")
 	} else {
-		log.Printf("files in %s", filesDir)
+		log.Printf("files in %s", filesRoot.Name())
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -46,8 +46,13 @@ func serveBig(t *testing.T, sizes ...int) {
 	for _, n := range sizes {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("big%d", n)), bigBody(n), 0o644))
 	}
-	filesDir = dir
-	t.Cleanup(func() { filesDir = "" })
+	root, err := os.OpenRoot(dir)
+	require.NoError(t, err)
+	filesRoot = root
+	t.Cleanup(func() {
+		filesRoot = nil
+		root.Close()
+	})
 }
 
 // requireBigBody checks that a big<n> file arrived intact.
