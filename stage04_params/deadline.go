@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"net"
 	"os"
 	"time"
@@ -48,4 +49,35 @@ func (c *progressConn) Write(p []byte) (int, error) {
 			return written, err
 		}
 	}
+}
+
+// sendSlice is how much of a body ReadFrom hands the kernel at a time.
+const sendSlice = 1 << 20
+
+// ReadFrom copies a body that io.CopyN hands it (an io.LimitedReader) to
+// the connection through the connection's own ReadFrom, so that a file is
+// sent with sendfile(2), a slice at a time, with a fresh deadline for each,
+// and for the rest of a slice that timed out after making progress, as
+// Write does. Anything else is copied through Write.
+func (c *progressConn) ReadFrom(r io.Reader) (int64, error) {
+	lr, limited := r.(*io.LimitedReader)
+	rf, direct := c.Conn.(io.ReaderFrom)
+	if !limited || !direct {
+		return io.Copy(struct{ io.Writer }{c}, r)
+	}
+	var sent int64
+	for lr.N > 0 {
+		c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+		n, err := rf.ReadFrom(&io.LimitedReader{R: lr.R, N: min(lr.N, sendSlice)})
+		sent += n
+		lr.N -= n
+		switch {
+		case err != nil && n > 0 && errors.Is(err, os.ErrDeadlineExceeded):
+		case err != nil:
+			return sent, err
+		case n == 0:
+			return sent, nil // the reader ended early: io.CopyN reports it
+		}
+	}
+	return sent, nil
 }

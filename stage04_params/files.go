@@ -25,25 +25,19 @@ import (
 
 // filesRoot is the directory the file routes serve, open as an os.Root:
 // every file they open, they open beneath it, and the file system refuses
-// any way out of it (see readInside). It is nil when the server was
+// any way out of it (see openInside). It is nil when the server was
 // started without --directory, and then the file routes answer 404.
 // Routes register before main parses the flags, so main sets this
 // variable, once, before serving; the handlers only read it.
 var filesRoot *os.Root
 
-// maxFileBytes bounds the file GET serves. A response is a []byte in
-// memory in this server, so the file routes hold at most as much of a file
-// as the parser holds of a request's body.
-const maxFileBytes = MaxBodyBytes
-
 // The answers of the file routes that are not 200 or 201. A missing file
 // and a symlink that leads out of the directory get the same 404, with no
 // body: the client learns nothing about what lies outside.
 var (
-	errNoFile       = &StatusError{404, "no such file"}
-	errFileDenied   = &StatusError{403, "permission denied"}
-	errIsDir        = &StatusError{409, "a directory of that name exists"}
-	errFileTooLarge = &StatusError{500, "file too large for this server"}
+	errNoFile     = &StatusError{404, "no such file"}
+	errFileDenied = &StatusError{403, "permission denied"}
+	errIsDir      = &StatusError{409, "a directory of that name exists"}
 )
 
 // badName is the 400 for a file name refused by its spelling alone.
@@ -77,12 +71,12 @@ func getFile(req *Request) *Response {
 	if filesRoot == nil {
 		return &Response{Status: 404}
 	}
-	data, err := readInside(filesRoot, req.Params.Get("path"))
+	f, size, err := openInside(filesRoot, req.Params.Get("path"))
 	if err != nil {
 		return fileError(req, err)
 	}
 	// Set even for an empty file, which Write would leave untyped.
-	return &Response{Status: 200, Header: Header{{Name: "Content-Type", Value: "application/octet-stream"}}, Body: data}
+	return &Response{Status: 200, Header: Header{{Name: "Content-Type", Value: "application/octet-stream"}}, Stream: f, StreamSize: size}
 }
 
 var _ = app.POST("/files/:name", postFile)
@@ -101,7 +95,7 @@ func postFile(req *Request) *Response {
 	return &Response{Status: 201}
 }
 
-// fileError turns an error of readInside or writeInside into a response:
+// fileError turns an error of openInside or writeInside into a response:
 // a *StatusError into its status, with its message as the body but for
 // 404, and anything else, a failure of the file system, into a 500 whose
 // details stay in the log.
@@ -162,8 +156,10 @@ func isSlash(r rune) bool {
 	return r == '/' || r == filepath.Separator
 }
 
-// readInside reads the regular file called name below root. name is a
-// slash-separated relative path.
+// openInside opens the regular file called name below root, and returns
+// it with its size, for the serve loop to send as the client takes it: a
+// file of any size costs the server no memory. name is a slash-separated
+// relative path.
 //
 // The file is opened through root, which resolves the path one element
 // at a time from the directory itself, as openat(2) does, and refuses to
@@ -179,42 +175,30 @@ func isSlash(r rune) bool {
 // The file is opened without blocking, because opening a FIFO for reading
 // waits for a writer; what it is, the open file then says (Stat on a file
 // descriptor, which no swap can change).
-func readInside(root *os.Root, name string) ([]byte, error) {
+func openInside(root *os.Root, name string) (*os.File, int64, error) {
 	if err := checkName(name); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if name == "" || strings.HasSuffix(name, "/") {
-		return nil, errNoFile // the name of a directory: no listings here
+		return nil, 0, errNoFile // the name of a directory: no listings here
 	}
 	if !filepath.IsLocal(filepath.FromSlash(name)) {
 		// What is left on Windows: reserved names such as NUL or COM1.
-		return nil, badName("it is not a plain relative path")
+		return nil, 0, badName("it is not a plain relative path")
 	}
 	f, err := root.OpenFile(filepath.FromSlash(name), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, openError(err)
+		return nil, 0, openError(err)
 	}
-	defer f.Close()
 	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errNoFile // a directory, a FIFO, a device
+	}
 	if err != nil {
-		return nil, err
+		f.Close()
+		return nil, 0, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, errNoFile // a directory, a FIFO, a device
-	}
-	if fi.Size() > maxFileBytes {
-		return nil, errFileTooLarge
-	}
-	// The file may have grown since Stat: read one byte more than allowed
-	// to find out.
-	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxFileBytes {
-		return nil, errFileTooLarge
-	}
-	return data, nil
+	return f, fi.Size(), nil
 }
 
 // openError turns a failure to open a name beneath the root into the

@@ -215,6 +215,7 @@ func serveRequests(conn net.Conn, cfg config, conns *connSet) (int, error) {
 		// nobody wants costs a buffer, not its size.
 		resp := cfg.handler(req)
 		if err := req.DiscardBody(); err != nil {
+			resp.release()
 			return n, refuse(conn, bw, err)
 		}
 		keepAlive := req.KeepAlive()

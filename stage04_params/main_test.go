@@ -527,3 +527,26 @@ func TestShutdownFinishesADownload(t *testing.T) {
 	assert.True(t, bytes.Equal(data, append(first, rest...)), "the file's bytes")
 	stopped(t, done)
 }
+
+// TestServeFilesToStalledClients is issue 14's probe: 40 clients ask for
+// an 8 MiB file with a small receive buffer, read the head of the answer,
+// and never read on. The file is sent as the socket drains (sendfile), so
+// each costs the server what the kernel buffers, not the file: it used to
+// hold every file whole, 786 MiB for these 40.
+func TestServeFilesToStalledClients(t *testing.T) {
+	root, _ := fileTree(t)
+	const clients, size = 40, 8 << 20
+	require.NoError(t, os.WriteFile(filepath.Join(root, "big"), bytes.Repeat([]byte("x"), size), 0o644))
+	addr := startServer(t, testConfig)
+	before := liveHeap()
+	for range clients {
+		c := dial(t, addr)
+		require.NoError(t, c.conn.(*net.TCPConn).SetReadBuffer(4<<10))
+		c.send("GET /files/big HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(c.br, nil)
+		require.NoError(t, err)
+		require.Equal(t, 200, resp.StatusCode)
+	}
+	held := int64(liveHeap()) - int64(before)
+	assert.Less(t, held, int64(64<<20), "%d stalled downloads of %d MiB hold %d MiB", clients, size>>20, held>>20)
+}

@@ -228,6 +228,7 @@ func serveRequests(conn net.Conn, cfg config, conns *connSet) (int, error) {
 		}
 		resp := cfg.handler(req)
 		if err := req.DiscardBody(); err != nil {
+			resp.release()
 			return n, refuse(conn, bw, err)
 		}
 		keepAlive := req.KeepAlive()

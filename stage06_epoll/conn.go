@@ -33,6 +33,13 @@ type conn struct {
 	pending pendingRequest // how far the request at the front of in was parsed
 	out     []byte         // answered, not yet taken by the kernel; nil when empty
 
+	// body is the rest of an answer's Stream, read a slice at a time into
+	// bodyBuf as the client takes what went before (see sendBody).
+	body     io.ReadCloser
+	bodyLeft int64
+	bodyBuf  []byte
+	watching bool // write readiness is watched
+
 	deadline time.Time // when the loop's sweep closes the connection
 	waiting  string    // what it waits for until then, for the log
 
@@ -98,7 +105,7 @@ func (c *conn) received(data []byte) {
 // the client; flush calls it again once they are written.
 func (c *conn) serve() {
 	answered := false
-	for len(c.in) > 0 && c.state == connOpen && len(c.out) < maxPendingOutput {
+	for len(c.in) > 0 && c.state == connOpen && len(c.out) < maxPendingOutput && c.body == nil {
 		headBefore := c.pending.headDone()
 		req, n, err := c.pending.next(c.in, c.loop.input)
 		if err != nil {
@@ -157,13 +164,68 @@ func (c *conn) answer(req *Request) {
 	// would read one as the start of the next response (RFC 9112 §6.3).
 	resp.Head = req.Method == "HEAD"
 	c.requests++
-	if err := resp.Write(c); err != nil {
+	if err := c.send(resp); err != nil {
 		c.loop.closeConn(c, err)
 		return
 	}
 	if resp.Close {
 		c.closeWhenWritten()
 	}
+}
+
+// streamSlice is how much of a Stream sendBody reads at a time.
+const streamSlice = 64 << 10
+
+// send queues resp. A body in a Stream, a file, is not read now: after the
+// head, sendBody reads it a slice at a time, each when the client has
+// taken the one before, so that a client that is slow, or stops reading,
+// costs a slice and not the file. serve answers no further request until
+// the body is all sent, since answers go out in order.
+func (c *conn) send(resp *Response) error {
+	if resp.Stream == nil || resp.Head || !hasContent(resp.Status) {
+		return resp.Write(c) // which closes any Stream
+	}
+	if _, err := c.Write(resp.appendHead(nil)); err != nil {
+		resp.Stream.Close()
+		return err
+	}
+	c.body, c.bodyLeft = resp.Stream, resp.StreamSize
+	return c.sendBody()
+}
+
+// sendBody writes slices of the body being sent for as long as the socket
+// takes them whole, and returns when one waits in out for the client, or
+// the body is all sent. flush calls it again once out is written.
+func (c *conn) sendBody() error {
+	for c.body != nil && len(c.out) == 0 {
+		if c.bodyLeft == 0 {
+			c.endBody()
+			return nil
+		}
+		if c.bodyBuf == nil {
+			c.bodyBuf = make([]byte, streamSlice)
+		}
+		n, err := c.body.Read(c.bodyBuf[:min(int64(len(c.bodyBuf)), c.bodyLeft)])
+		if n == 0 {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF // the file is shorter than it said
+			}
+			return fmt.Errorf("sending a body: %w", err)
+		}
+		c.bodyLeft -= int64(n)
+		if _, err := c.Write(c.bodyBuf[:n]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// endBody closes the body being sent, if any, and frees its buffer.
+func (c *conn) endBody() {
+	if c.body != nil {
+		c.body.Close()
+	}
+	c.body, c.bodyBuf = nil, nil
 }
 
 // refuse answers a request that can never be valid, as the earlier stages
@@ -239,11 +301,21 @@ func (c *conn) Write(p []byte) (int, error) {
 		return n, nil
 	}
 	c.out = append(c.out, p[w:]...)
-	if err := c.loop.poller.setWrite(c.fd, true); err != nil {
+	if err := c.watchWrite(true); err != nil {
 		return 0, err
 	}
 	c.setDeadline(c.loop.cfg.idleTimeout, "writing an answer")
 	return n, nil
+}
+
+// watchWrite turns the watch for write readiness on or off, telling the
+// poller only when that changes.
+func (c *conn) watchWrite(on bool) error {
+	if c.watching == on {
+		return nil
+	}
+	c.watching = on
+	return c.loop.poller.setWrite(c.fd, on)
 }
 
 // writeSome writes as much of p as the socket takes now, without waiting:

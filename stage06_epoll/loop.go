@@ -287,9 +287,16 @@ func (l *loop) flush(c *conn) {
 		c.out = c.out[n:]
 		c.wrote()
 	}
-	// All written: free the buffer and stop watching for room.
 	c.out = nil
-	if err := l.poller.setWrite(c.fd, false); err != nil {
+	if err := c.sendBody(); err != nil {
+		l.closeConn(c, err)
+		return
+	}
+	if len(c.out) > 0 {
+		return // the next slice of a body waits for room
+	}
+	// All written: free the buffer and stop watching for room.
+	if err := c.watchWrite(false); err != nil {
 		l.closeConn(c, err)
 		return
 	}
@@ -394,6 +401,7 @@ func (l *loop) closeConn(c *conn, err error) {
 	l.srv.conns.Add(-1)
 	c.dropInput()
 	c.out = nil
+	c.endBody()
 	if err == nil {
 		err = c.closeReason
 	}

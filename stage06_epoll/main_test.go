@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -414,4 +417,36 @@ func TestRunStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	assert.NoError(t, run(ctx, "127.0.0.1:0", testConfig))
+}
+
+// liveHeap returns the bytes of heap in use once the garbage collector has
+// freed what nothing refers to.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// TestServeFilesToStalledClients is issue 14's probe: 40 clients ask for
+// an 8 MiB file with a small receive buffer, read the head of the answer,
+// and never read on. The file is sent as the socket drains (sendfile), so
+// each costs the server what the kernel buffers, not the file: it used to
+// hold every file whole, 786 MiB for these 40.
+func TestServeFilesToStalledClients(t *testing.T) {
+	root, _ := fileTree(t)
+	const clients, size = 40, 8 << 20
+	require.NoError(t, os.WriteFile(filepath.Join(root, "big"), bytes.Repeat([]byte("x"), size), 0o644))
+	addr := startServer(t, testConfig)
+	before := liveHeap()
+	for range clients {
+		c := dial(t, addr)
+		require.NoError(t, c.conn.(*net.TCPConn).SetReadBuffer(4<<10))
+		c.send("GET /files/big HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(c.br, nil)
+		require.NoError(t, err)
+		require.Equal(t, 200, resp.StatusCode)
+	}
+	held := int64(liveHeap()) - int64(before)
+	assert.Less(t, held, int64(64<<20), "%d stalled downloads of %d MiB hold %d MiB", clients, size>>20, held>>20)
 }
