@@ -31,6 +31,7 @@ type conn struct {
 
 	in      []byte         // received, not yet consumed; nil when empty
 	pending pendingRequest // how far the request at the front of in was parsed
+	sink    bodySink       // where the body of that request goes, once its head is in
 	out     []byte         // answered, not yet taken by the kernel; nil when empty
 
 	// body is the rest of an answer's Stream, read a slice at a time into
@@ -84,7 +85,7 @@ const (
 // that grows past them is refused, as soon as it does.
 func (c *conn) received(data []byte) {
 	if len(c.in) == 0 {
-		if len(c.out) == 0 {
+		if len(c.out) == 0 && !c.pending.headDone() {
 			c.setDeadline(c.loop.cfg.headerTimeout, "reading a request head")
 		}
 		c.in = data
@@ -108,17 +109,25 @@ func (c *conn) serve() {
 	for len(c.in) > 0 && c.state == connOpen && len(c.out) < maxPendingOutput && c.body == nil {
 		headBefore := c.pending.headDone()
 		req, n, err := c.pending.next(c.in, c.loop.input)
+		c.in = c.in[n:]
 		if err != nil {
 			c.refuse(err)
 			return
 		}
-		if req == nil {
-			if !headBefore && c.pending.headDone() {
-				c.headArrived()
-			}
-			break
+		switch {
+		case !headBefore && c.pending.headDone():
+			c.headArrived()
+		case headBefore && n > 0:
+			// Bytes of the body: a client that keeps sending keeps its
+			// connection, however long the body, as in stage 2.
+			c.setDeadline(c.loop.cfg.idleTimeout, "reading a body")
 		}
-		c.in = c.in[n:]
+		if req == nil {
+			if n == 0 {
+				break // the rest has not arrived
+			}
+			continue
+		}
 		c.answer(req)
 		if c.state == connClosed {
 			return
@@ -134,12 +143,15 @@ func (c *conn) serve() {
 }
 
 // headArrived starts the wait for a body whose head is complete: the body
-// gets idleTimeout from now, and a client that waits for leave to send it
-// (Expect: 100-continue) gets it. A client whose body is already here needs
-// no leave, and gets none.
+// gets idleTimeout from now, moved on by every byte of it that arrives,
+// its sink is chosen (see bodies.go), and a client that waits for leave
+// to send it (Expect: 100-continue) gets it. A client that sends its body
+// without waiting needs no leave, and gets none.
 func (c *conn) headArrived() {
 	c.setDeadline(c.loop.cfg.idleTimeout, "reading a body")
-	if c.pending.req.ExpectsContinue() {
+	c.sink = c.loop.chooseSink(c.pending.req)
+	c.pending.sink = c.sink
+	if len(c.in) == 0 && c.pending.req.ExpectsContinue() {
 		if _, err := io.WriteString(c, continueResponse); err != nil {
 			c.loop.closeConn(c, err)
 		}
@@ -153,6 +165,7 @@ func (c *conn) answer(req *Request) {
 	start := time.Now()
 	resp := c.loop.cfg.handler(req)
 	c.loop.logAccess(req, resp, time.Since(start))
+	c.closeSink() // the handler has read what it wanted of the body
 	keepAlive := req.KeepAlive()
 	// A handler may close the connection too: recoverer does after a
 	// panic.
@@ -276,9 +289,19 @@ func (c *conn) peerClosed() {
 }
 
 // dropInput forgets the bytes received and not answered, and how far the
-// request at their front was parsed: no request will be read from them.
+// request at their front was parsed, with what was kept of its body: no
+// request will be read from them.
 func (c *conn) dropInput() {
 	c.in, c.pending = nil, pendingRequest{}
+	c.closeSink()
+}
+
+// closeSink frees what the sink of the current request's body holds.
+func (c *conn) closeSink() {
+	if c.sink != nil {
+		c.sink.close()
+		c.sink = nil
+	}
 }
 
 // Write queues p for the client. Responses are written here
@@ -338,10 +361,9 @@ func writeSome(fd int, p []byte) (int, error) {
 // wrote records that the client took some of the pending output: a client
 // that keeps reading keeps its connection, however long the answer, while
 // one that stops reading for idleTimeout loses it, as with nginx's
-// send_timeout. (The earlier stages gave body and answer one fixed
-// deadline; here a slow reader costs only its pending bytes, not a
-// goroutine.) During a shutdown no deadline moves, so the shutdown ends in
-// bounded time.
+// send_timeout, and as stage 2's progressConn does for a goroutine; here a
+// slow reader costs only its pending bytes, not a goroutine. During a
+// shutdown no deadline moves, so the shutdown ends in bounded time.
 func (c *conn) wrote() {
 	if !c.loop.draining {
 		c.setDeadline(c.loop.cfg.idleTimeout, "writing an answer")

@@ -86,6 +86,7 @@ func main() {
 	// bytes sent.
 	app.Use(recoverer, gzipMiddleware)
 	cfg.handler = app.Handler()
+	cfg.needsBody, cfg.readsBody = app.TakesJSON, app.RoutesContent
 	cfg.log = log.Writer()
 	log.Printf("routes (%s router):", *matcherName)
 	app.WriteRoutes(log.Writer())
@@ -138,6 +139,12 @@ type config struct {
 	maxConns int
 	// handler answers every request: the router with its middleware.
 	handler Handler
+	// needsBody reports whether a request's handler needs its body whole,
+	// in Body, as the JSON routes' do; readsBody whether its handler may
+	// read it, as the upload does. The loop keeps those bodies, in memory
+	// and in a temporary file, and drops all others as they arrive (see
+	// bodies.go). nil means none.
+	needsBody, readsBody func(*Request) bool
 	// log receives the loops' log: the access log and the comings and
 	// goings of connections. nil discards it.
 	log io.Writer
