@@ -362,25 +362,27 @@ func writeSome(fd int, p []byte) (int, error) {
 // that keeps reading keeps its connection, however long the answer, while
 // one that stops reading for idleTimeout loses it, as with nginx's
 // send_timeout, and as stage 2's progressConn does for a goroutine; here a
-// slow reader costs only its pending bytes, not a goroutine. During a
-// shutdown no deadline moves, so the shutdown ends in bounded time.
+// slow reader costs only its pending bytes, not a goroutine. A shutdown
+// is bounded by shutdownTimeout instead.
 func (c *conn) wrote() {
-	if !c.loop.draining {
-		c.setDeadline(c.loop.cfg.idleTimeout, "writing an answer")
-	}
+	c.setDeadline(c.loop.cfg.idleTimeout, "writing an answer")
 }
 
 // rearm sets the deadline for what the connection waits for once every
 // answer is written: the rest of a request already started, or the next
-// request.
+// request. During a shutdown, that is when a connection that has answered
+// everything it received closes (settle).
 func (c *conn) rearm() {
 	switch {
 	case c.pending.headDone():
-		// A body is arriving; its deadline runs from the end of its head.
+		// A body is arriving; its deadline moves as it does.
 	case len(c.in) > 0:
 		c.setDeadline(c.loop.cfg.headerTimeout, "reading a request head")
 	default:
 		c.setDeadline(c.loop.cfg.idleTimeout, "waiting for a request")
+	}
+	if c.loop.draining {
+		c.loop.settle(c)
 	}
 }
 

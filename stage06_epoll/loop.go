@@ -36,6 +36,11 @@ const (
 	// lingerTimeout bounds how long a connection being closed reads and
 	// drops what its client still sends; see linger.
 	lingerTimeout = time.Second
+	// drainWait bounds how long, once the server is shutting down, a
+	// connection waits for the rest of a request it has begun to receive.
+	// A request its client has sent arrives at once; one it is still
+	// typing does not count.
+	drainWait = 100 * time.Millisecond
 )
 
 // tooManyConns is the whole answer to a connection over -max-conns. It is
@@ -80,8 +85,9 @@ type loop struct {
 	// tries again, since no new edge will come for the connections
 	// already waiting.
 	acceptPaused bool
-	draining     bool   // shutting down: no more accepts, close when answered
-	logs         []byte // log lines of this turn, not yet written; see looplog.go
+	draining     bool      // shutting down: no more accepts, close when answered
+	drainBy      time.Time // when a shutdown gives up on the connections left
+	logs         []byte    // log lines of this turn, not yet written; see looplog.go
 }
 
 func newLoop(srv *server, id, lfd int, cfg config) (*loop, error) {
@@ -364,28 +370,50 @@ func (l *loop) sweep() {
 			l.closeConn(c, err)
 		}
 	}
+	if l.draining && !l.now.Before(l.drainBy) && len(l.conns) > 0 {
+		l.logf("shutdown: %d connections still open after %v; closed them", len(l.conns), l.cfg.shutdownTimeout)
+		for _, c := range l.conns {
+			l.closeConn(c, errShutdownTimeout)
+		}
+	}
 	if l.acceptPaused {
 		l.accept()
 	}
 	l.nextSweep = l.now.Add(l.tick)
 }
 
-// drain starts the shutdown of this loop: close the listening socket, so
-// the kernel sends new connections nowhere, close every connection that has
-// nothing in flight, and let the others finish writing their answers. No
-// deadline is extended from now on, so drain ends within idleTimeout.
+var errShutdownTimeout = errors.New("closed by the shutdown, its answer unfinished")
+
+// drain starts the shutdown of this loop, as the earlier stages' connSet
+// does for goroutines: close the listening socket, so the kernel sends new
+// connections nowhere, close every connection that waits for a request,
+// and let the others finish. A connection answering a request writes its
+// answer, reads the requests its client sent behind it, answers them, and
+// closes once it has nothing more to do (settle). After shutdownTimeout
+// the sweep closes whatever is left, a client that never reads included.
 func (l *loop) drain() {
 	l.draining = true
+	l.drainBy = l.now.Add(l.cfg.shutdownTimeout)
 	unix.Close(l.lfd)
 	l.lfd = -1
 	for _, c := range l.conns {
-		switch {
-		case c.state == connLingering:
-		case len(c.out) > 0:
-			c.state = connClosing
-		default:
-			l.closeConn(c, nil) // idle, or in the middle of a request that gets no answer
+		l.settle(c)
+	}
+}
+
+// settle closes a connection that has nothing left to do once the server
+// is shutting down: no answer to write, no body to read, no request in
+// its buffer. One with part of a request gets drainWait for the rest.
+func (l *loop) settle(c *conn) {
+	switch {
+	case c.state != connOpen, c.pending.headDone(), len(c.out) > 0, c.body != nil:
+		// Lingering or closing already, or answering a request.
+	case len(c.in) > 0:
+		if d := l.now.Add(drainWait); d.Before(c.deadline) {
+			c.deadline = d
 		}
+	default:
+		l.closeConn(c, nil)
 	}
 }
 

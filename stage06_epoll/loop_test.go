@@ -293,7 +293,7 @@ func TestExpectContinueNotWhenBodyIsHere(t *testing.T) {
 // returns.
 func TestShutdownFinishesAnswers(t *testing.T) {
 	serveBig(t, 8<<20)
-	srv, err := listen("127.0.0.1:0", config{idleTimeout: testDeadline, headerTimeout: testDeadline, loops: 2, maxConns: 100, handler: testConfig.handler})
+	srv, err := listen("127.0.0.1:0", config{idleTimeout: testDeadline, headerTimeout: testDeadline, loops: 2, maxConns: 100, shutdownTimeout: testDeadline, handler: testConfig.handler})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -59,8 +59,9 @@ func main() {
 	directory := flag.String("directory", "", "the directory that GET and POST /files/ read and write; without it they answer 404")
 	flag.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "number of event loops, each on its own thread and listening socket")
 	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "most connections open at once; more are answered 503 and closed")
+	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM or Ctrl-C, how long the answers already started may take before the server closes their connections")
 	flag.Parse()
-	if cfg.loops < 1 || cfg.maxConns < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 {
+	if cfg.loops < 1 || cfg.maxConns < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 || cfg.shutdownTimeout < 0 {
 		fmt.Fprintln(os.Stderr, "-loops and -max-conns must be at least 1, and the timeouts positive")
 		os.Exit(2)
 	}
@@ -102,7 +103,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// Once the graceful shutdown has begun, a second Ctrl-C ends the
+	// Once the graceful shutdown has begun, a second signal ends the
 	// process at once, without waiting for slow clients.
 	context.AfterFunc(ctx, stop)
 
@@ -137,6 +138,10 @@ type config struct {
 	// idle connection costs little here, but each holds a file
 	// descriptor, and some kernel memory for its socket buffers.
 	maxConns int
+	// shutdownTimeout bounds a graceful shutdown: the answers already
+	// started get this long to finish. The default, 10 s, is what a
+	// container runtime waits between its SIGTERM and its SIGKILL.
+	shutdownTimeout time.Duration
 	// handler answers every request: the router with its middleware.
 	handler Handler
 	// needsBody reports whether a request's handler needs its body whole,

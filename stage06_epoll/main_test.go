@@ -39,7 +39,7 @@ const testDeadline = 5 * time.Second
 // testConfig has timeouts long enough never to fire in a test that does not
 // want them to, two loops, so that connections land on different ones, and
 // serves the app's routes without middleware.
-var testConfig = config{idleTimeout: testDeadline, headerTimeout: testDeadline, loops: 2, maxConns: 1000, handler: app.Handler(),
+var testConfig = config{idleTimeout: testDeadline, headerTimeout: testDeadline, loops: 2, maxConns: 1000, shutdownTimeout: testDeadline, handler: app.Handler(),
 	needsBody: app.TakesJSON, readsBody: app.RoutesContent}
 
 // startServer serves on a fresh port of 127.0.0.1 and returns its address.
@@ -57,7 +57,7 @@ func startServerGet(t *testing.T, cfg config) *server {
 		cfg.loops = testConfig.loops
 	}
 	if cfg.maxConns == 0 {
-		cfg.maxConns = testConfig.maxConns
+		cfg.maxConns, cfg.shutdownTimeout = testConfig.maxConns, testConfig.shutdownTimeout
 	}
 	if cfg.handler == nil {
 		cfg.handler, cfg.needsBody, cfg.readsBody = testConfig.handler, testConfig.needsBody, testConfig.readsBody
@@ -537,4 +537,95 @@ func TestServeUpload(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join(root, "up.bin"))
 	require.NoError(t, err)
 	assert.Equal(t, want.String(), string(got))
+}
+
+// stoppable serves cfg on a fresh port and returns its address and a
+// function that starts a graceful shutdown; the channel that function
+// returns receives what serve returned (see stopped). Fields of cfg left
+// zero take testConfig's.
+func stoppable(t *testing.T, cfg config) (string, func() <-chan error) {
+	t.Helper()
+	if cfg.loops == 0 {
+		cfg.loops = testConfig.loops
+	}
+	if cfg.maxConns == 0 {
+		cfg.maxConns = testConfig.maxConns
+	}
+	if cfg.handler == nil {
+		cfg.handler, cfg.needsBody, cfg.readsBody = testConfig.handler, testConfig.needsBody, testConfig.readsBody
+	}
+	srv, err := listen("127.0.0.1:0", cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() { done <- srv.serve(ctx) }()
+	return srv.addr.String(), func() <-chan error {
+		cancel()
+		return done
+	}
+}
+
+// stopped waits for serve to return from the shutdown that done is from,
+// and fails the test if it does not within testDeadline.
+func stopped(t *testing.T, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(testDeadline):
+		t.Fatal("serve did not return after cancel")
+	}
+}
+
+// TestShutdownAnswersWhatWasSent is issue 14's probe of SIGTERM with
+// pipelined requests: a client sends 2,000 requests whose answers do not
+// fit in the sockets, and reads them only once the shutdown has begun.
+// Every request it sent is answered, then the connection closes. This
+// loop used to stop reading requests at the shutdown, and answer only
+// what it had already queued.
+func TestShutdownAnswersWhatWasSent(t *testing.T) {
+	cfg := testConfig
+	cfg.shutdownTimeout = time.Hour
+	addr, stop := stoppable(t, cfg)
+	c := dial(t, addr)
+	const n = 2000
+	var requests strings.Builder
+	for i := range n {
+		fmt.Fprintf(&requests, "GET /echo/%04d%s HTTP/1.1\r\nHost: x\r\n\r\n", i, strings.Repeat("x", 4<<10))
+	}
+	go io.WriteString(c.conn, requests.String()) // it blocks until the server reads
+	resp, _ := c.response()
+	require.Equal(t, 200, resp.StatusCode)
+
+	done := stop()
+	for i := 1; i < n; i++ {
+		resp, body := c.response()
+		require.Equal(t, 200, resp.StatusCode, "answer %d", i)
+		require.Equal(t, fmt.Sprintf("%04d", i), body[:4], "answer %d", i)
+	}
+	c.closed()
+	stopped(t, done)
+}
+
+// TestShutdownGivesUp is issue 14's probe of a client that never reads:
+// it held the shutdown until the idle timeout, which here is an hour.
+// -shutdown-timeout bounds the wait; then the connection is closed and
+// serve returns.
+func TestShutdownGivesUp(t *testing.T) {
+	serveBig(t, 8<<20)
+	cfg := testConfig
+	cfg.idleTimeout, cfg.shutdownTimeout = time.Hour, 200*time.Millisecond
+	addr, stop := stoppable(t, cfg)
+	c := dial(t, addr)
+	require.NoError(t, c.conn.(*net.TCPConn).SetReadBuffer(16<<10))
+	c.send("GET /files/big8388608 HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(c.br, nil)
+	require.NoError(t, err)
+	require.Equal(t, 200, resp.StatusCode)
+
+	stopped(t, stop())
+	_, err = io.Copy(io.Discard, resp.Body)
+	assert.Error(t, err, "the answer was cut short")
+	assert.NotErrorIs(t, err, os.ErrDeadlineExceeded, "the connection ends, with a reset or not")
 }
