@@ -170,19 +170,8 @@ func serveRequests(conn net.Conn, cfg config, conns *connSet) (int, error) {
 		// time, as long as it never stalls for idleTimeout: every read of
 		// the body and every write of the answer gets a fresh deadline.
 		pc.byProgress = true
-		if req.ExpectsContinue() {
-			bw.WriteString(continueResponse)
-			if err := bw.Flush(); err != nil {
-				return n, err
-			}
-		}
-
-		// The handler may read the body as it arrives; none of this
-		// stage's does. Whatever it leaves is read and dropped before the
-		// answer, so the next request starts where this one ends, and a
-		// body nobody wants costs a buffer, not its size.
-		resp := handle(req)
-		if err := req.DiscardBody(); err != nil {
+		resp, err := respond(req, bw)
+		if err != nil {
 			return n, refuse(conn, bw, err)
 		}
 		keepAlive := req.KeepAlive()
@@ -199,6 +188,29 @@ func serveRequests(conn net.Conn, cfg config, conns *connSet) (int, error) {
 			return n + 1, nil
 		}
 	}
+}
+
+// respond answers req: a 100 Continue first if the client waits for
+// one, then the handler, with the request's body read as it asks, and what
+// it leaves read and dropped. An error is the body's, which refuse
+// answers if it is a *StatusError, or the connection's.
+func respond(req *Request, bw *bufio.Writer) (*Response, error) {
+	if req.ExpectsContinue() {
+		bw.WriteString(continueResponse)
+		if err := bw.Flush(); err != nil {
+			return nil, err
+		}
+	}
+
+	// The handler may read the body as it arrives; none of this
+	// stage's does. Whatever it leaves is read and dropped before the
+	// answer, so the next request starts where this one ends, and a
+	// body nobody wants costs a buffer, not its size.
+	resp := handle(req)
+	if err := req.DiscardBody(); err != nil {
+		return nil, err
+	}
+	return resp, nil
 }
 
 // refuse ends a connection whose request could not be read, and returns err

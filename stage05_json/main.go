@@ -209,26 +209,8 @@ func serveRequests(conn net.Conn, cfg config, conns *connSet) (int, error) {
 		// time, as long as it never stalls for idleTimeout: every read of
 		// the body and every write of the answer gets a fresh deadline.
 		pc.byProgress = true
-		if req.ExpectsContinue() {
-			bw.WriteString(continueResponse)
-			if err := bw.Flush(); err != nil {
-				return n, err
-			}
-		}
-
-		// A JSON handler decodes its body whole, so the serve loop reads
-		// it into Body first. Any other handler may read the body as it
-		// arrives, as the upload does. Whatever it leaves is read and
-		// dropped before the answer, so the next request starts where this
-		// one ends, and a body nobody wants costs a buffer, not its size.
-		if cfg.needsBody != nil && cfg.needsBody(req) {
-			if err := req.ReadBody(); err != nil {
-				return n, refuse(conn, bw, err)
-			}
-		}
-		resp := cfg.handler(req)
-		if err := req.DiscardBody(); err != nil {
-			resp.release()
+		resp, err := respond(req, cfg, bw)
+		if err != nil {
 			return n, refuse(conn, bw, err)
 		}
 		keepAlive := req.KeepAlive()
@@ -249,6 +231,36 @@ func serveRequests(conn net.Conn, cfg config, conns *connSet) (int, error) {
 			return n + 1, nil
 		}
 	}
+}
+
+// respond answers req: a 100 Continue first if the client waits for
+// one, then the handler, with the request's body read as it asks, and what
+// it leaves read and dropped. An error is the body's, which refuse
+// answers if it is a *StatusError, or the connection's.
+func respond(req *Request, cfg config, bw *bufio.Writer) (*Response, error) {
+	if req.ExpectsContinue() {
+		bw.WriteString(continueResponse)
+		if err := bw.Flush(); err != nil {
+			return nil, err
+		}
+	}
+
+	// A JSON handler decodes its body whole, so the serve loop reads
+	// it into Body first. Any other handler may read the body as it
+	// arrives, as the upload does. Whatever it leaves is read and
+	// dropped before the answer, so the next request starts where this
+	// one ends, and a body nobody wants costs a buffer, not its size.
+	if cfg.needsBody != nil && cfg.needsBody(req) {
+		if err := req.ReadBody(); err != nil {
+			return nil, err
+		}
+	}
+	resp := cfg.handler(req)
+	if err := req.DiscardBody(); err != nil {
+		resp.release()
+		return nil, err
+	}
+	return resp, nil
 }
 
 // refuse ends a connection whose request could not be read, and returns err

@@ -87,8 +87,7 @@ func main() {
 	// bytes sent.
 	app.Use(recoverer, gzipMiddleware)
 	cfg.handler = app.Handler()
-	cfg.needsBody, cfg.readsBody = app.TakesJSON, app.RoutesContent
-	cfg.log = log.Writer()
+	cfg.needsBody, cfg.readsBody, cfg.log = app.TakesJSON, app.RoutesContent, log.Writer()
 	log.Printf("routes (%s router):", *matcherName)
 	app.WriteRoutes(log.Writer())
 	if t, ok := app.m.(*tree); ok {
