@@ -70,7 +70,7 @@ func (t *T) call(c *conn, method, target string, body []byte, code int, v any) (
 		h = jsonHeaders
 	}
 	req := request(method, target, h, body)
-	t.reproduce(t.curl(method, target, h, body))
+	t.reproduce("%s", t.curl(method, target, h, body))
 	resp, err := t.exchange(c, req, want{code: code})
 	if err != nil || v == nil {
 		return resp, err
@@ -130,7 +130,7 @@ func jsonCRUD(t *T) error {
 		return err
 	}
 	req := request("GET", path, nil, nil)
-	t.reproduce(t.curl("GET", path, nil, nil))
+	t.reproduce("%s", t.curl("GET", path, nil, nil))
 	resp, err := t.exchange(c, req, want{code: 404})
 	if err != nil {
 		f := asFailure(err)
@@ -154,7 +154,7 @@ func jsonErrors(t *T) error {
 	}
 	for _, tc := range cases {
 		req := request("POST", "/users", tc.headers, tc.body)
-		t.reproduce(t.curl("POST", "/users", tc.headers, tc.body))
+		t.reproduce("%s", t.curl("POST", "/users", tc.headers, tc.body))
 		resp, err := t.roundTrip(req, want{code: tc.code})
 		if err == nil {
 			err = expectJSONError(resp, req)
@@ -202,7 +202,7 @@ func jsonNotFound(t *T) error {
 		{"PATCH", "/users", 405},
 	} {
 		req := request(probe.method, probe.path, nil, nil)
-		t.reproduce(t.curl(probe.method, probe.path, nil, nil))
+		t.reproduce("%s", t.curl(probe.method, probe.path, nil, nil))
 		resp, err := t.roundTrip(req, want{code: probe.code})
 		if err == nil {
 			err = expectJSONError(resp, req)
@@ -242,7 +242,7 @@ func queryParams(t *T) error {
 	for _, bad := range []string{"limit=abc", "limit=-1", "offset=-5", "offset=1.5"} {
 		target := "/users?" + bad
 		req := request("GET", target, nil, nil)
-		t.reproduce(t.curl("GET", target, nil, nil))
+		t.reproduce("%s", t.curl("GET", target, nil, nil))
 		resp, err := t.exchange(c, req, want{code: 400})
 		if err == nil {
 			err = expectJSONError(resp, req)
@@ -266,7 +266,7 @@ func gzipEcho(t *T) error {
 	for _, ae := range []string{"gzip", "encoding-1, gzip, encoding-2", "deflate, GZIP;q=0.5"} {
 		h := []string{"Accept-Encoding: " + ae}
 		req := request("GET", "/echo/"+word, h, nil)
-		t.reproduce(t.curl("GET", "/echo/"+word, h, nil) + " --output - | gunzip")
+		t.reproduce("%s", t.curl("GET", "/echo/"+word, h, nil)+" --output - | gunzip")
 		resp, err := t.exchange(c, req, want{code: 200, headers: map[string]string{"Content-Encoding": "gzip", "Content-Type": "text/plain"}})
 		if err != nil {
 			f := asFailure(err)
@@ -296,7 +296,7 @@ func gzipEcho(t *T) error {
 			h = []string{"Accept-Encoding: " + ae}
 		}
 		req := request("GET", "/echo/"+word, h, nil)
-		t.reproduce(t.curl("GET", "/echo/"+word, h, nil))
+		t.reproduce("%s", t.curl("GET", "/echo/"+word, h, nil))
 		w := textBody(word)
 		w.headers["Content-Encoding"] = ""
 		if _, err := t.exchange(c, req, w); err != nil {

@@ -31,7 +31,7 @@ func pathParams(t *T) error {
 		{"/users/" + id, "user " + id},
 		{"/users/" + id + "/posts/" + post, "post " + post + " of user " + id},
 	} {
-		t.reproduce(t.curl("GET", probe.path, nil, nil))
+		t.reproduce("%s", t.curl("GET", probe.path, nil, nil))
 		if err := t.single(request("GET", probe.path, nil, nil), textBody(probe.body)); err != nil {
 			return err
 		}
@@ -40,7 +40,7 @@ func pathParams(t *T) error {
 }
 
 func staticBeatsParam(t *T) error {
-	t.reproduce(t.curl("GET", "/users/me", nil, nil))
+	t.reproduce("%s", t.curl("GET", "/users/me", nil, nil))
 	err := t.single(request("GET", "/users/me", nil, nil), textBody("current user"))
 	if err != nil {
 		f := asFailure(err)
@@ -61,7 +61,7 @@ func filesGet(t *T) error {
 	if err := os.WriteFile(filepath.Join(t.files, name), content, 0o644); err != nil {
 		return err
 	}
-	t.reproduce(t.curl("GET", "/files/"+name, nil, nil) + " --output -")
+	t.reproduce("%s", t.curl("GET", "/files/"+name, nil, nil)+" --output -")
 	w := want{code: 200, checkBody: true, body: content, headers: map[string]string{
 		"Content-Type":   "application/octet-stream",
 		"Content-Length": strconv.Itoa(len(content)),
@@ -72,7 +72,7 @@ func filesGet(t *T) error {
 		return f
 	}
 	missing := t.randomFileName()
-	t.reproduce(t.curl("GET", "/files/"+missing, nil, nil))
+	t.reproduce("%s", t.curl("GET", "/files/"+missing, nil, nil))
 	return t.single(request("GET", "/files/"+missing, nil, nil), want{code: 404})
 }
 
@@ -80,7 +80,7 @@ func filesPost(t *T) error {
 	name := t.randomFileName()
 	content := t.randomBytes(512 + t.rng.Intn(8*1024))
 	h := []string{"Content-Type: application/octet-stream"}
-	t.reproduce(t.curl("POST", "/files/"+name, h, []byte("...")))
+	t.reproduce("%s", t.curl("POST", "/files/"+name, h, []byte("...")))
 	if err := t.single(request("POST", "/files/"+name, h, content), want{code: 201}); err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func init() {
 }
 
 func rootOK(t *T) error {
-	t.reproduce(t.curl("GET", "/", nil, nil))
+	t.reproduce("%s", t.curl("GET", "/", nil, nil))
 	return t.single(request("GET", "/", nil, nil), want{code: 200, checkBody: true, body: []byte{}, headers: map[string]string{"Content-Length": "0"}})
 }
 
@@ -53,20 +53,20 @@ func (t *T) roundTrip(req []byte, w want) (*response, error) {
 
 func notFound(t *T) error {
 	path := "/" + t.randomWord()
-	t.reproduce(t.curl("GET", path, nil, nil))
+	t.reproduce("%s", t.curl("GET", path, nil, nil))
 	return t.single(request("GET", path, nil, nil), want{code: 404})
 }
 
 func echoPath(t *T) error {
 	word := t.randomWord()
-	t.reproduce(t.curl("GET", "/echo/"+word, nil, nil))
+	t.reproduce("%s", t.curl("GET", "/echo/"+word, nil, nil))
 	return t.single(request("GET", "/echo/"+word, nil, nil), textBody(word))
 }
 
 func userAgent(t *T) error {
 	ua := t.randomWord() + "/" + t.randomWord() + "-" + fmt.Sprint(t.rng.Intn(100))
 	h := []string{"User-Agent: " + ua}
-	t.reproduce(t.curl("GET", "/user-agent", h, nil))
+	t.reproduce("%s", t.curl("GET", "/user-agent", h, nil))
 	return t.single(request("GET", "/user-agent", h, nil), textBody(ua))
 }
 
@@ -148,7 +148,7 @@ func connectionClose(t *T) error {
 	word := t.randomWord()
 	h := []string{"Connection: close"}
 	req := request("GET", "/echo/"+word, h, nil)
-	t.reproduce(t.curl("GET", "/echo/"+word, h, nil))
+	t.reproduce("%s", t.curl("GET", "/echo/"+word, h, nil))
 	c, err := t.dial()
 	if err != nil {
 		return err
@@ -182,7 +182,7 @@ func postBodyConsumed(t *T) error {
 	body := []byte(strings.Repeat(t.randomWord()+" ", 400)) // well over 1 KiB
 	path := "/" + t.randomWord()
 	post := request("POST", path, []string{"Content-Type: text/plain"}, body)
-	t.reproduce(t.curl("POST", path, []string{"Content-Type: text/plain"}, []byte("...")))
+	t.reproduce("%s", t.curl("POST", path, []string{"Content-Type: text/plain"}, []byte("...")))
 	c, err := t.dial()
 	if err != nil {
 		return err

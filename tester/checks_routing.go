@@ -49,7 +49,7 @@ func expectAllow(resp *response, req []byte, methods ...string) error {
 func methodNotAllowed(t *T) error {
 	for _, probe := range []struct{ method, path string }{{"POST", "/"}, {"DELETE", "/user-agent"}} {
 		req := request(probe.method, probe.path, []string{"Content-Length: 0"}, nil)
-		t.reproduce(t.curl(probe.method, probe.path, nil, nil))
+		t.reproduce("%s", t.curl(probe.method, probe.path, nil, nil))
 		resp, err := t.roundTrip(req, want{code: 405})
 		if err != nil {
 			f := asFailure(err)
@@ -78,7 +78,7 @@ func headLikeGet(t *T) error {
 		{"/echo/" + word, want{code: 200, head: true, more: true, headers: map[string]string{"Content-Length": strconv.Itoa(len(word)), "Content-Type": "text/plain"}}},
 	} {
 		req := request("HEAD", probe.path, nil, nil)
-		t.reproduce(t.curl("HEAD", probe.path, nil, nil))
+		t.reproduce("%s", t.curl("HEAD", probe.path, nil, nil))
 		if _, err := t.exchange(c, req, probe.want); err != nil {
 			f := asFailure(err)
 			f.Hint = "HEAD gets the same status and headers as GET, Content-Length included, but no body"
@@ -99,7 +99,7 @@ func headLikeGet(t *T) error {
 
 func optionsAllow(t *T) error {
 	req := request("OPTIONS", "/user-agent", nil, nil)
-	t.reproduce(t.curl("OPTIONS", "/user-agent", nil, nil))
+	t.reproduce("%s", t.curl("OPTIONS", "/user-agent", nil, nil))
 	resp, err := t.roundTrip(req, want{code: 204, headers: map[string]string{"Content-Length": ""}})
 	if err != nil {
 		f := asFailure(err)
