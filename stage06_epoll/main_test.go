@@ -53,16 +53,7 @@ func startServer(t *testing.T, cfg config) string {
 // look at its connection count. Fields of cfg left zero take testConfig's.
 func startServerGet(t *testing.T, cfg config) *server {
 	t.Helper()
-	if cfg.loops == 0 {
-		cfg.loops = testConfig.loops
-	}
-	if cfg.maxConns == 0 {
-		cfg.maxConns, cfg.shutdownTimeout = testConfig.maxConns, testConfig.shutdownTimeout
-	}
-	if cfg.handler == nil {
-		cfg.handler, cfg.needsBody, cfg.readsBody = testConfig.handler, testConfig.needsBody, testConfig.readsBody
-	}
-	srv, err := listen("127.0.0.1:0", cfg)
+	srv, err := listen("127.0.0.1:0", withDefaults(cfg))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -77,6 +68,20 @@ func startServerGet(t *testing.T, cfg config) *server {
 		}
 	})
 	return srv
+}
+
+// withDefaults returns cfg with the fields left zero set to testConfig's.
+func withDefaults(cfg config) config {
+	if cfg.loops == 0 {
+		cfg.loops = testConfig.loops
+	}
+	if cfg.maxConns == 0 {
+		cfg.maxConns, cfg.shutdownTimeout = testConfig.maxConns, testConfig.shutdownTimeout
+	}
+	if cfg.handler == nil {
+		cfg.handler, cfg.needsBody, cfg.readsBody = testConfig.handler, testConfig.needsBody, testConfig.readsBody
+	}
+	return cfg
 }
 
 // client is one test connection with a reader that lives as long as it, as
@@ -545,16 +550,7 @@ func TestServeUpload(t *testing.T) {
 // zero take testConfig's.
 func stoppable(t *testing.T, cfg config) (string, func() <-chan error) {
 	t.Helper()
-	if cfg.loops == 0 {
-		cfg.loops = testConfig.loops
-	}
-	if cfg.maxConns == 0 {
-		cfg.maxConns = testConfig.maxConns
-	}
-	if cfg.handler == nil {
-		cfg.handler, cfg.needsBody, cfg.readsBody = testConfig.handler, testConfig.needsBody, testConfig.readsBody
-	}
-	srv, err := listen("127.0.0.1:0", cfg)
+	srv, err := listen("127.0.0.1:0", withDefaults(cfg))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
