@@ -1,7 +1,9 @@
 module httpworkbook
 
-// 1.24: the tester's calibration server (tester/calibrate_nethttp_test.go)
-// serves files through os.Root, as a Go programmer would today.
+// Go 1.24 for os.Root, which opens files beneath a directory without the
+// check-then-open race of resolving a path first (stage 4 on: files.go);
+// the tester's calibration server (tester/calibrate_nethttp_test.go)
+// serves files through it too, as a Go programmer would today.
 go 1.24
 
 require (

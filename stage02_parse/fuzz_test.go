@@ -37,6 +37,8 @@ func FuzzReadRequest(f *testing.F) {
 		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: -1\r\n\r\n",
 		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffffff\r\n",
 		"GET / HTTP/1.1\r\nHost: x\r\nX: caf\xc3\xa9\r\n\r\n",
+		"GET http://x:1/a?b HTTP/1.1\r\nHost: X:1\r\n\r\n",
+		"OPTIONS * HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n",
 	} {
 		f.Add([]byte(seed))
 	}

@@ -92,10 +92,16 @@ func StatusText(status int) string {
 		return "Not Found"
 	case 413:
 		return "Content Too Large"
+	case 414:
+		return "URI Too Long"
+	case 417:
+		return "Expectation Failed"
 	case 431:
 		return "Request Header Fields Too Large" // RFC 6585 §5
 	case 501:
 		return "Not Implemented"
+	case 503:
+		return "Service Unavailable"
 	case 505:
 		return "HTTP Version Not Supported"
 	}

@@ -22,12 +22,19 @@ var (
 	// by single spaces, the method is not a token, or the line holds a
 	// control character (RFC 9112 §3).
 	ErrRequestLine = &StatusError{400, "malformed request line"}
-	// ErrTarget means the request-target is not in origin-form, "/path"
-	// with an optional "?query" (RFC 9112 §3.2.1). The absolute-form and
-	// the asterisk-form ("OPTIONS *") are refused too: this server is not
-	// a proxy and implements no server-wide OPTIONS, and refusing them
-	// keeps Path always meaningful.
+	// ErrTarget means a request-target in none of the forms of target.go:
+	// not a path ("/path" with an optional "?query", RFC 9112 §3.2.1), not
+	// an http or https URL (§3.2.2), and not the "*" of "OPTIONS *"
+	// (§3.2.4).
 	ErrTarget = &StatusError{400, "request target must be a path such as /echo/abc"}
+	// ErrMethodTooLong means a method that did not end within
+	// MaxHeaderBytes: longer than any this server implements, which RFC
+	// 9112 §3 answers with 501.
+	ErrMethodTooLong = &StatusError{501, "method too long: not one this server implements"}
+	// ErrURITooLong means a request-target that did not end within
+	// MaxHeaderBytes, which RFC 9112 §3 requires a server to answer with
+	// 414 (RFC 9110 §15.5.15).
+	ErrURITooLong = &StatusError{414, "request target too long"}
 	// ErrVersion means the version is not of the form HTTP/d.d at all
 	// (RFC 9112 §2.3), so it is a malformed request rather than one of an
 	// unsupported version.
@@ -61,6 +68,12 @@ var (
 	// ErrInvalidHost means a Host value with characters no host and port
 	// can contain (RFC 9110 §7.2, RFC 3986 §3.2.2).
 	ErrInvalidHost = &StatusError{400, "invalid Host header"}
+	// ErrHostMismatch means an absolute-form target whose host is not the
+	// one in Host (RFC 9112 §3.2).
+	ErrHostMismatch = &StatusError{400, "Host does not match the host in the request target"}
+	// ErrExpectation means an Expect field with an expectation other than
+	// 100-continue (RFC 9110 §10.1.1, §15.5.18).
+	ErrExpectation = &StatusError{417, "unsupported expectation: only 100-continue is understood"}
 	// ErrContentLength means a Content-Length that is not a decimal
 	// number, overflows int64, or disagrees with another Content-Length in
 	// the same request (RFC 9110 §8.6, RFC 9112 §6.3).

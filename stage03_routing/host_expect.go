@@ -4,12 +4,19 @@ package main
 // names the server a request is for, and an HTTP/1.1 request must carry it
 // exactly once (RFC 9112 §3.2): ReadRequestHead checks it. Expect:
 // 100-continue asks leave to send the body (RFC 9110 §10.1.1): the serve
-// loop asks ExpectsContinue between the head and the body.
+// loop asks ExpectsContinue between the head and the body, and
+// ReadRequestHead refuses any other expectation.
 
 import "strings"
 
 // checkHost enforces RFC 9112 §3.2: exactly one Host in an HTTP/1.1
 // request, at most one in HTTP/1.0, and a value a host could have.
+//
+// A request in absolute form names its host twice, and the client must
+// send the same in both (RFC 9112 §3.2). RFC 9112 §3.2.2 tells a server to
+// believe the target and ignore Host; this one, like Kestrel, refuses a
+// request whose two hosts disagree, since a client that sends two can be
+// trying to be two sites at once.
 func (r *Request) checkHost() error {
 	hosts := r.Header.Values("Host")
 	switch {
@@ -19,6 +26,8 @@ func (r *Request) checkHost() error {
 		return ErrMissingHost
 	case len(hosts) == 1 && !validHost(hosts[0]):
 		return ErrInvalidHost
+	case len(hosts) == 1 && r.authority != "" && !strings.EqualFold(hosts[0], r.authority):
+		return ErrHostMismatch
 	}
 	return nil
 }
@@ -37,11 +46,23 @@ func validHost(s string) bool {
 	return true
 }
 
+// checkExpect refuses an expectation the server cannot meet. The only one
+// HTTP defines is 100-continue; RFC 9110 §10.1.1 lets a server answer any
+// other with 417 Expectation Failed, and this one does, rather than
+// pretend it met a condition it does not know.
+func (r *Request) checkExpect() error {
+	for _, e := range splitList(r.Header.Values("Expect")) {
+		if !strings.EqualFold(e, "100-continue") {
+			return ErrExpectation
+		}
+	}
+	return nil
+}
+
 // ExpectsContinue reports whether the client waits for "100 Continue"
 // before it sends the body (RFC 9110 §10.1.1). Only an HTTP/1.1 request
 // with a body can; RFC 9110 tells a server to ignore the expectation in an
-// HTTP/1.0 request. Other expectations are ignored rather than answered
-// with 417, which RFC 9110 allows but does not require.
+// HTTP/1.0 request.
 func (r *Request) ExpectsContinue() bool {
 	if r.Version != "HTTP/1.1" || (!r.chunked && r.contentLength == 0) {
 		return false

@@ -116,12 +116,18 @@ func StatusText(status int) string {
 		return "Method Not Allowed"
 	case 413:
 		return "Content Too Large"
+	case 414:
+		return "URI Too Long"
+	case 417:
+		return "Expectation Failed"
 	case 431:
 		return "Request Header Fields Too Large" // RFC 6585 §5
 	case 500:
 		return "Internal Server Error"
 	case 501:
 		return "Not Implemented"
+	case 503:
+		return "Service Unavailable"
 	case 505:
 		return "HTTP Version Not Supported"
 	}

@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -187,12 +189,27 @@ func (rt *Router) match(path string) *route {
 	return nil
 }
 
+// serverAllow returns the Allow value of the server as a whole: every
+// method some route has, with HEAD and OPTIONS as allowed adds them.
+func (rt *Router) serverAllow() string {
+	all := map[string]Handler{}
+	for _, r := range append(slices.Collect(maps.Values(rt.exact)), rt.prefixes...) {
+		maps.Copy(all, r.methods)
+	}
+	return allowed(all)
+}
+
 // dispatch answers a request from the table. A path nobody registered is
 // 404; a known path with a method it does not have is 405 with Allow
 // (RFC 9110 §15.5.6), except that HEAD falls back on the GET handler
 // (RFC 9110 §9.3.2; the serve loop leaves the body out) and OPTIONS gets
-// 204 with Allow (RFC 9110 §9.3.7).
+// 204 with Allow (RFC 9110 §9.3.7). "OPTIONS *", the one request whose
+// path is "*" (the parser allows it for OPTIONS only), asks about the
+// server as a whole, and hears every method of every route.
 func (rt *Router) dispatch(req *Request) *Response {
+	if req.Path == "*" {
+		return &Response{Status: 204, Header: Header{{Name: "Allow", Value: rt.serverAllow()}}}
+	}
 	r := rt.match(req.Path)
 	if r == nil {
 		return &Response{Status: 404}

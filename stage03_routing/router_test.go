@@ -65,6 +65,7 @@ func TestRouterDispatch(t *testing.T) {
 		{"a registered HEAD wins", "HEAD", "/custom-head", 200, "own head", ""},
 		{"OPTIONS", "OPTIONS", "/things", 204, "", "GET, HEAD, OPTIONS, POST"},
 		{"OPTIONS of an unknown path", "OPTIONS", "/nope", 404, "", ""},
+		{"OPTIONS * lists every route's methods", "OPTIONS", "*", 204, "", "DELETE, GET, HEAD, OPTIONS, POST"},
 		{"prefix route", "GET", "/files/a.txt", 200, "file", ""},
 		{"prefix route with slashes", "GET", "/files/a/b", 200, "file", ""},
 		{"prefix route, empty rest", "GET", "/files/", 200, "file", ""},

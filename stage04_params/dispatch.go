@@ -13,7 +13,18 @@ import (
 // route's handler, with req.Params filled in and decoded, or a 400, 404,
 // 405 with Allow, 204 for OPTIONS or a redirect. Each request brings its
 // own Params for lookup to fill, so concurrent requests share nothing.
+//
+// "OPTIONS *", the one request whose path is "*" (the parser allows it for
+// OPTIONS only), asks about the server as a whole (RFC 9110 §9.3.7): it
+// hears every method of every route.
 func (rt *Router) dispatch(req *Request) *Response {
+	if req.Path == "*" {
+		ms := []string{"OPTIONS"}
+		for _, r := range rt.routes {
+			ms = append(ms, r.Method)
+		}
+		return &Response{Status: 204, Header: Header{{Name: "Allow", Value: allowValue(ms)}}}
+	}
 	return routeRequest(rt.m, req, &req.Params)
 }
 

@@ -27,7 +27,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -39,7 +38,13 @@ func main() {
 	flag.DurationVar(&cfg.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send a request's header section once it has started")
 	matcherName := flag.String("router", "radix", "how routes are matched: radix (a radix tree) or regex (a list of regular expressions)")
 	directory := flag.String("directory", "", "the directory that GET and POST /files/ read and write; without it they answer 404")
+	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "most connections open at once; more are answered 503 and closed")
+	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM or Ctrl-C, how long the answers already started may take before the server closes their connections")
 	flag.Parse()
+	if cfg.maxConns < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 || cfg.shutdownTimeout < 0 {
+		fmt.Fprintln(os.Stderr, "-max-conns must be at least 1, and the timeouts positive")
+		os.Exit(2)
+	}
 
 	log.SetPrefix("[params] ")
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
@@ -50,7 +55,7 @@ func main() {
 		log.Fatal(err)
 	}
 	var err error
-	if filesDir, err = resolveDir(*directory); err != nil {
+	if filesRoot, err = openDir(*directory); err != nil {
 		log.Fatalf("--directory: %v", err)
 	}
 
@@ -64,14 +69,17 @@ func main() {
 		log.Printf("radix tree:")
 		t.dump(log.Writer())
 	}
-	if filesDir == "" {
+	if filesRoot == nil {
 		log.Printf("no --directory: /files/ answers 404")
 	} else {
-		log.Printf("files in %s", filesDir)
+		log.Printf("files in %s", filesRoot.Name())
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Once the graceful shutdown has begun, a second signal ends the
+	// process at once, without waiting for slow clients.
+	context.AfterFunc(ctx, stop)
 
 	if err := run(ctx, *addr, cfg); err != nil {
 		log.Fatal(err)
@@ -87,22 +95,32 @@ func listenAddr() string {
 	return ":4221"
 }
 
-// config holds the timeouts that main reads from flags. Tests build their
+// config holds the settings that main reads from flags. Tests build their
 // own, with short timeouts, and pass it down to every connection.
 type config struct {
 	// idleTimeout bounds the wait for the first byte of the next request,
-	// and also the time to read a body and to write a response.
+	// and, from the end of a head to the end of its answer, every wait for
+	// the client to send more of the body or to take more of the answer
+	// (see progressConn).
 	idleTimeout time.Duration
 	// headerTimeout bounds the time from the first byte of a request to the
 	// empty line that ends its header section.
 	headerTimeout time.Duration
+	// maxConns bounds the connections open at once. Each holds a
+	// goroutine, two buffers and a file descriptor, of which a process
+	// has ulimit -n.
+	maxConns int
 	// handler answers every request: the router with its middleware.
 	handler Handler
+	// shutdownTimeout bounds a graceful shutdown: the answers already
+	// started get this long to finish. The default, 10 s, is what a
+	// container runtime waits between its SIGTERM and its SIGKILL.
+	shutdownTimeout time.Duration
 }
 
-// run listens on addr and serves connections until ctx is cancelled. It
-// returns only after every connection it accepted has been closed, so a
-// shutdown never cuts an answer short without closing its socket.
+// run listens on addr and serves connections until ctx is cancelled, then
+// shuts down gracefully (see serveListener). It returns only after every
+// connection it accepted has been closed.
 func run(ctx context.Context, addr string, cfg config) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -112,54 +130,15 @@ func run(ctx context.Context, addr string, cfg config) error {
 	return serveListener(ctx, ln, cfg)
 }
 
-// serveListener accepts connections from ln until ctx is cancelled, serving
-// each in its own goroutine. It is split from run so that tests can hand it
-// a listener on 127.0.0.1:0 and learn the port before any request is sent.
-func serveListener(ctx context.Context, ln net.Listener, cfg config) error {
-	// Closing the listener is the only way to unblock Accept.
-	go func() {
-		<-ctx.Done()
-		log.Printf("shutting down")
-		ln.Close()
-	}()
-
-	var conns sync.WaitGroup
-	defer conns.Wait()
-	for {
-		conn, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			return err
-		}
-		conns.Add(1)
-		go func() {
-			defer conns.Done()
-			serve(ctx, conn, cfg)
-		}()
-	}
-}
-
 // serve answers the requests of one connection. Each connection has its own
 // goroutine, so a slow client only ever blocks itself.
-func serve(ctx context.Context, conn net.Conn, cfg config) {
+func serve(conn net.Conn, cfg config, conns *connSet) {
 	defer conn.Close()
 	peer := conn.RemoteAddr()
 	log.Printf("%s connected", peer)
 
-	// On shutdown, wake the blocked Read so the connection ends promptly.
-	// Handlers never block, so the only answer this can cut short is one
-	// stuck writing to a client that does not read.
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
-
-	n, err := serveRequests(conn, cfg)
-	if err != nil && ctx.Err() == nil {
+	n, err := serveRequests(conn, cfg, conns)
+	if err != nil && !conns.stopped() {
 		log.Printf("%s: %v after %d requests", peer, err, n)
 		return
 	}
@@ -189,16 +168,22 @@ const continueResponse = "HTTP/1.1 100 Continue\r\n\r\n"
 // within cfg.headerTimeout, or the client closes in its middle, the
 // connection is closed silently; a 408 would be allowed (RFC 9110 §15.5.9)
 // but there is no request to answer yet.
-func serveRequests(conn net.Conn, cfg config) (int, error) {
-	br := bufio.NewReader(conn)
-	bw := bufio.NewWriter(conn)
+//
+// conns learns when the connection waits for a request and when it
+// answers one, so that a shutdown can close it while it waits, and let it
+// finish what it has started.
+func serveRequests(conn net.Conn, cfg config, conns *connSet) (int, error) {
+	pc := &progressConn{Conn: conn, timeout: cfg.idleTimeout}
+	br := bufio.NewReader(pc)
+	bw := bufio.NewWriter(pc)
 	for n := 0; ; n++ {
 		// Wait, at most idleTimeout, for the first byte of the next request.
 		// Peek leaves that byte in the buffer for the parser.
-		conn.SetReadDeadline(time.Now().Add(cfg.idleTimeout))
+		pc.byProgress = false
+		conns.waitFor(conn, cfg.idleTimeout)
 		if _, err := br.Peek(1); err != nil {
-			if err == io.EOF {
-				return n, nil // the client closed between requests
+			if err == io.EOF || conns.stopped() {
+				return n, nil // the client closed between requests, or the server is stopping
 			}
 			return n, fmt.Errorf("waiting for request %d: %w", n+1, err)
 		}
@@ -206,26 +191,21 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 		// The request has started. Its whole header section must arrive
 		// within headerTimeout, so a client trickling one byte a second
 		// cannot hold the connection (and its goroutine) for ever.
-		conn.SetReadDeadline(time.Now().Add(cfg.headerTimeout))
+		conns.waitFor(conn, cfg.headerTimeout)
 		req, err := ReadRequestHead(br)
 		if err != nil {
-			return n, refuse(conn, bw, cfg, err)
+			return n, refuse(conn, bw, err)
 		}
+		conns.answering(conn)
 
-		// Reading the body, any 100 Continue and writing the answer share
-		// one deadline, idleTimeout from here.
-		conn.SetDeadline(time.Now().Add(cfg.idleTimeout))
-		if req.ExpectsContinue() {
-			bw.WriteString(continueResponse)
-			if err := bw.Flush(); err != nil {
-				return n, err
-			}
+		// From here to the end of the answer, the client may take its
+		// time, as long as it never stalls for idleTimeout: every read of
+		// the body and every write of the answer gets a fresh deadline.
+		pc.byProgress = true
+		resp, err := respond(req, cfg, bw)
+		if err != nil {
+			return n, refuse(conn, bw, err)
 		}
-		if err := req.ReadBody(br); err != nil {
-			return n, refuse(conn, bw, cfg, err)
-		}
-
-		resp := cfg.handler(req)
 		keepAlive := req.KeepAlive()
 		// A handler may close the connection too: recoverer does after a
 		// panic.
@@ -246,6 +226,30 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 	}
 }
 
+// respond answers req: a 100 Continue first if the client waits for
+// one, then the handler, with the request's body read as it asks, and what
+// it leaves read and dropped. An error is the body's, which refuse
+// answers if it is a *StatusError, or the connection's.
+func respond(req *Request, cfg config, bw *bufio.Writer) (*Response, error) {
+	if req.ExpectsContinue() {
+		bw.WriteString(continueResponse)
+		if err := bw.Flush(); err != nil {
+			return nil, err
+		}
+	}
+
+	// The handler may read the body as it arrives, as the upload
+	// does. Whatever it leaves is read and dropped before the answer,
+	// so the next request starts where this one ends, and a body
+	// nobody wants costs a buffer, not its size.
+	resp := cfg.handler(req)
+	if err := req.DiscardBody(); err != nil {
+		resp.release()
+		return nil, err
+	}
+	return resp, nil
+}
+
 // refuse ends a connection whose request could not be read, and returns err
 // for serve to log, with the status it was answered with. A *StatusError
 // gets its status and a one-line text/plain explanation, then the
@@ -253,19 +257,24 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 // next request would start (RFC 9112 §6.3). Any other error (a timeout, the
 // client closing mid-request, a reset) means the request is incomplete, so
 // it gets no answer at all.
-func refuse(conn net.Conn, bw *bufio.Writer, cfg config, err error) error {
+func refuse(conn net.Conn, bw *bufio.Writer, err error) error {
 	var se *StatusError
 	if !errors.As(err, &se) {
 		return err
 	}
-	conn.SetWriteDeadline(time.Now().Add(cfg.idleTimeout))
-	resp := textResponse(se.Status, se.Msg+"\n")
+	resp := errorResponse(se)
 	resp.Close = true
 	if werr := writeResponse(bw, resp); werr != nil {
 		return fmt.Errorf("%w; answering %d: %v", err, se.Status, werr)
 	}
 	lingerClose(conn)
 	return fmt.Errorf("%w -> %d", err, se.Status)
+}
+
+// errorResponse is the answer to a request refused with se: its status and
+// a one-line text/plain explanation.
+func errorResponse(se *StatusError) *Response {
+	return textResponse(se.Status, se.Msg+"\n")
 }
 
 // writeResponse serialises resp into bw and flushes it to the connection.

@@ -14,7 +14,7 @@ func accessLog(next Handler) Handler {
 	return func(req *Request) *Response {
 		start := time.Now()
 		resp := next(req)
-		sent := len(resp.Body)
+		sent := resp.BodyLen()
 		if req.Method == "HEAD" || !hasContent(resp.Status) {
 			sent = 0 // Write leaves the body out
 		}

@@ -2,13 +2,13 @@ package main
 
 // This file holds the request and its framing: the Request and Header
 // types, the request line and the field lines, and how long the body is.
-// The rest of the parser is in chunked.go (the chunked transfer coding),
-// host_expect.go (the Host and Expect fields) and errors.go (every way a
-// request can be refused, with its status).
+// The rest of the parser is in target.go (the request-target's forms),
+// chunked.go (the chunked transfer coding), host_expect.go (the Host and
+// Expect fields) and errors.go (every way a request can be refused, with
+// its status).
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -23,8 +23,10 @@ import (
 const MaxHeaderBytes = 8 << 10
 
 // MaxBodyBytes is the largest body the parser accepts, answered with 413
-// (RFC 9110 §15.5.14) when a request announces or sends more. The parser
-// keeps a whole body in memory, so the cap is what bounds that memory.
+// (RFC 9110 §15.5.14) when a request announces or sends more. A body is
+// read as it arrives and kept only when asked (see body.go), so the cap
+// is what a server is willing to receive at all, and what ReadBody holds
+// at most.
 const MaxBodyBytes = 8 << 20
 
 // Field is one header field line: a name and its value, without the
@@ -72,24 +74,32 @@ type Request struct {
 	RawQuery string // Target after the first "?", such as "x=1"; not decoded
 	Version  string // "HTTP/1.1" or "HTTP/1.0"
 	Header   Header
-	Body     []byte // the content, chunked coding removed; nil when there is none
+	// Body is the content, chunked coding removed, once ReadBody has read
+	// it whole; nil until then, and when there is none. The serve loop
+	// calls ReadBody only for a handler that needs the body in memory:
+	// none in this stage (see body.go).
+	Body []byte
 	// Params are the path parameters of the route that matched, such as
 	// id=42 for /users/:id, percent-decoded. The router fills them in
 	// just before it calls the route's handler; the parser leaves them nil.
 	Params Params
 
-	contentLength int64 // the body length Content-Length announced, 0 without one
-	chunked       bool  // the body uses the chunked transfer coding
+	contentLength int64     // the body length Content-Length announced, 0 without one
+	chunked       bool      // the body uses the chunked transfer coding
+	authority     string    // the host and port of an absolute-form target, "" otherwise
+	body          io.Reader // the body, read from the connection; see BodyReader
 }
 
 // ReadRequestHead reads the request line and the header fields up to the
 // empty line that ends them, and checks the framing of the body (Host,
-// Content-Length, Transfer-Encoding) without reading it. It is separate from
-// ReadBody so that the server can answer "Expect: 100-continue" in between,
-// and can refuse a body that is too large before the client sends it.
+// Content-Length, Transfer-Encoding) without reading it. The body is left
+// for later, so that the server can answer "Expect: 100-continue" in
+// between, can refuse a body that is too large before the client sends
+// it, and need never hold a body nobody wants: the request reads it from
+// br when asked (BodyReader, ReadBody, DiscardBody).
 //
 // It reads only as many bytes as the head has, however they arrive: what
-// follows stays in br for ReadBody or for the next request. That is why it
+// follows stays in br for the body or for the next request. That is why it
 // takes the connection's long-lived *bufio.Reader, and never a fresh one.
 func ReadRequestHead(br *bufio.Reader) (*Request, error) {
 	budget := MaxHeaderBytes
@@ -101,6 +111,9 @@ func ReadRequestHead(br *bufio.Reader) (*Request, error) {
 		l, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrRequestLine)
 		if err == io.EOF && budget == MaxHeaderBytes {
 			return nil, io.EOF // no request at all: a clean end of input
+		}
+		if err == ErrHeaderTooLarge {
+			err = requestLineTooLong(l)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read request line: %w", unexpected(err))
@@ -119,30 +132,14 @@ func ReadRequestHead(br *bufio.Reader) (*Request, error) {
 	if err := req.checkHost(); err != nil {
 		return nil, fmt.Errorf("check Host: %w", err)
 	}
+	if err := req.checkExpect(); err != nil {
+		return nil, fmt.Errorf("check Expect: %w", err)
+	}
 	if err := req.parseFraming(); err != nil {
 		return nil, fmt.Errorf("check body framing: %w", err)
 	}
+	req.body = newBodyReader(req, br)
 	return req, nil
-}
-
-// ReadBody reads the body that ReadRequestHead found announced, exactly
-// that many bytes and no more, into r.Body. Call it once per request, even
-// when the handler has no use for the body: on a persistent connection the
-// next request starts right after it.
-func (r *Request) ReadBody(br *bufio.Reader) error {
-	var body []byte
-	var err error
-	switch {
-	case r.chunked:
-		body, err = readChunked(br)
-	case r.contentLength > 0:
-		body, err = readFixed(br, r.contentLength)
-	}
-	if err != nil {
-		return fmt.Errorf("read body: %w", err)
-	}
-	r.Body = body
-	return nil
 }
 
 // KeepAlive reports whether the connection stays open after this request
@@ -162,8 +159,8 @@ func (r *Request) KeepAlive() bool {
 
 // readLine reads one line and returns it without its CRLF, with the number
 // of bytes it consumed. More than limit bytes without a line end is the
-// error tooLong, and a control character other than HTAB is the error
-// invalid. Both are reported as soon as the offending byte arrives, rather
+// error tooLong, returned with the bytes read so far, and a control
+// character other than HTAB is the error invalid. Both are reported as soon as the offending byte arrives, rather
 // than after waiting for a line end that may never come: a TLS handshake
 // sent to this plain-text port, say, gets its 400 at once.
 //
@@ -189,7 +186,7 @@ func readLine(br *bufio.Reader, limit int, tooLong, invalid error) (string, int,
 		}
 		n := len(line) + 1
 		if n > limit {
-			return "", n, tooLong
+			return string(line), n, tooLong
 		}
 		afterCR := len(line) > 0 && line[len(line)-1] == '\r'
 		switch {
@@ -230,19 +227,29 @@ func parseRequestLine(line string) (*Request, error) {
 	if err := checkVersion(version); err != nil {
 		return nil, err
 	}
-	// origin-form = absolute-path [ "?" query ] (RFC 9112 §3.2.1). Space
-	// and control characters are already excluded; non-ASCII bytes must be
-	// percent-encoded (RFC 3986 §2.1), and a fragment is never sent.
-	if !strings.HasPrefix(target, "/") || strings.ContainsAny(target, "#") {
-		return nil, ErrTarget
+	req := &Request{Method: method, Target: target, Version: version}
+	if err := req.parseTarget(); err != nil {
+		return nil, err
 	}
-	for i := 0; i < len(target); i++ {
-		if target[i] >= 0x80 {
-			return nil, ErrTarget
-		}
+	return req, nil
+}
+
+// requestLineTooLong names the part of a request line that outgrew the
+// head's limit, from the bytes read before it did: RFC 9112 §3 asks for 501
+// when the method is longer than any the server implements, and for 414
+// when the target is longer than any URI it is willing to parse. Anything
+// else that long is a header section too large (431).
+func requestLineTooLong(partial string) error {
+	method, rest, found := strings.Cut(partial, " ")
+	switch {
+	case !isToken(method):
+		return ErrRequestLine
+	case !found:
+		return ErrMethodTooLong
+	case !strings.Contains(rest, " "):
+		return ErrURITooLong
 	}
-	path, query, _ := strings.Cut(target, "?")
-	return &Request{Method: method, Target: target, Path: path, RawQuery: query, Version: version}, nil
+	return ErrHeaderTooLarge
 }
 
 // checkVersion accepts HTTP/1.0 and HTTP/1.1. The version is
@@ -353,18 +360,6 @@ func parseContentLength(values []string) (int64, error) {
 		}
 	}
 	return n, nil
-}
-
-// readFixed reads exactly n body bytes. The buffer grows as bytes arrive
-// instead of being allocated at n up front, so a client that announces a
-// large body and sends nothing costs no memory.
-func readFixed(br *bufio.Reader, n int64) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(int(min(n, 64<<10)))
-	if _, err := io.CopyN(&buf, br, n); err != nil {
-		return nil, unexpected(err)
-	}
-	return buf.Bytes(), nil
 }
 
 // splitList splits comma-separated list values (RFC 9110 §5.6.1) into

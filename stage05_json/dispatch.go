@@ -13,8 +13,38 @@ import (
 // route's handler, with req.Params filled in and decoded, or a 400, 404,
 // 405 with Allow, 204 for OPTIONS or a redirect. Each request brings its
 // own Params for lookup to fill, so concurrent requests share nothing.
+//
+// "OPTIONS *", the one request whose path is "*" (the parser allows it for
+// OPTIONS only), asks about the server as a whole (RFC 9110 §9.3.7): it
+// hears every method of every route.
 func (rt *Router) dispatch(req *Request) *Response {
+	if req.Path == "*" {
+		ms := []string{"OPTIONS"}
+		for _, r := range rt.routes {
+			ms = append(ms, r.Method)
+		}
+		return &Response{Status: 204, Header: Header{{Name: "Allow", Value: allowValue(ms)}}}
+	}
 	return rt.routeRequest(req, &req.Params)
+}
+
+// TakesJSON reports whether req goes to a route with a JSON body, which
+// the route's handler decodes whole (decodeJSON): the serve loop then
+// reads the body into Body before the handler runs, within MaxBodyBytes.
+// Any other body is left to the handler to read as it arrives, as the
+// upload does, or to the serve loop to drop.
+func (rt *Router) TakesJSON(req *Request) bool {
+	var ps Params
+	route, _ := rt.m.lookup(req.Method, req.Path, &ps)
+	return route != nil && isJSON(req.Header.Get("Content-Type"))
+}
+
+// isJSON reports whether a Content-Type names JSON. A media type is
+// case-insensitive and may carry parameters, such as "; charset=utf-8"
+// (RFC 9110 §8.3.1).
+func isJSON(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/json")
 }
 
 // routeRequest answers req with rt's matcher: it runs the matched route's

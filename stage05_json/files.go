@@ -14,35 +14,30 @@ import (
 	"io"
 	"io/fs"
 	"log"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"unicode"
+	"unicode/utf8"
 )
 
-// filesDir is the directory the file routes serve: absolute, with every
-// symlink on the way to it resolved, so that a path inside it starts with
-// it. It is "" when the server was started without --directory, and then
-// the file routes answer 404. Routes register before main parses the
-// flags, so main sets this variable, once, before serving; the handlers
-// only read it.
-var filesDir string
-
-// maxFileBytes bounds the file GET serves. A response is a []byte in
-// memory in this server, so some bound is needed; it is 8 MiB, what the
-// parser held of a request's body until this stage lowered MaxBodyBytes to
-// 1 MiB for the JSON API. Files keep the larger limit: serving one is a
-// copy, not a decoding.
-const maxFileBytes = 8 << 20
+// filesRoot is the directory the file routes serve, open as an os.Root:
+// every file they open, they open beneath it, and the file system refuses
+// any way out of it (see openInside). It is nil when the server was
+// started without --directory, and then the file routes answer 404.
+// Routes register before main parses the flags, so main sets this
+// variable, once, before serving; the handlers only read it.
+var filesRoot *os.Root
 
 // The answers of the file routes that are not 200 or 201. A missing file
 // and a symlink that leads out of the directory get the same 404, with the
 // same body: the client learns nothing about what lies outside.
 var (
-	errNoFile       = &StatusError{404, "no such file"}
-	errFileDenied   = &StatusError{403, "permission denied"}
-	errIsDir        = &StatusError{409, "a directory of that name exists"}
-	errFileTooLarge = &StatusError{500, "file too large for this server"}
+	errNoFile     = &StatusError{404, "no such file"}
+	errFileDenied = &StatusError{403, "permission denied"}
+	errIsDir      = &StatusError{409, "a directory of that name exists"}
 )
 
 // badName is the 400 for a file name refused by its spelling alone.
@@ -50,62 +45,57 @@ func badName(why string) error {
 	return &StatusError{400, "bad file name: " + why}
 }
 
-// resolveDir turns --directory into filesDir's form: absolute, symlinks
-// resolved, and checked to be a directory, once, at start-up. "" stays "".
-func resolveDir(dir string) (string, error) {
+// openDir opens --directory as filesRoot, once, at start-up; "" gives
+// nil. The path is made absolute, with every symlink on the way resolved,
+// so that the log names the directory really served.
+func openDir(dir string) (*os.Root, error) {
 	if dir == "" {
-		return "", nil
+		return nil, nil
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	fi, err := os.Stat(real)
-	if err != nil {
-		return "", err
-	}
-	if !fi.IsDir() {
-		return "", fmt.Errorf("%s is not a directory", dir)
-	}
-	return real, nil
+	return os.OpenRoot(real)
 }
 
 var _ = app.GET("/files/*path", getFile)
 
-// getFile answers the file at *path below filesDir, as
+// getFile answers the file at *path below filesRoot, as
 // application/octet-stream. The path may name a file in a subdirectory.
 func getFile(req *Request) *Response {
-	if filesDir == "" {
+	if filesRoot == nil {
 		return fileError(req, errNoFile)
 	}
-	data, err := readInside(filesDir, req.Params.Get("path"))
+	f, size, err := openInside(filesRoot, req.Params.Get("path"))
 	if err != nil {
 		return fileError(req, err)
 	}
 	// Set even for an empty file, which Write would leave untyped.
-	return &Response{Status: 200, Header: Header{{Name: "Content-Type", Value: "application/octet-stream"}}, Body: data}
+	return &Response{Status: 200, Header: Header{{Name: "Content-Type", Value: "application/octet-stream"}}, Stream: f, StreamSize: size}
 }
 
 var _ = app.POST("/files/:name", postFile)
 
-// postFile stores the request's body as the file :name in filesDir, and
-// answers 201 Created. :name is one segment, so a file is only ever
-// created at the top of the directory.
+// postFile stores the request's body, as it arrives, as the file :name in
+// filesRoot, and answers 201 Created. :name is one segment, so a file is
+// only ever created at the top of the directory. A body that breaks off
+// leaves nothing stored, and the serve loop answers its fault itself.
 func postFile(req *Request) *Response {
-	if filesDir == "" {
+	if filesRoot == nil {
 		return fileError(req, errNoFile)
 	}
-	if err := writeInside(filesDir, req.Params.Get("name"), req.Body); err != nil {
+	if err := writeInside(filesRoot, req.Params.Get("name"), req.BodyReader()); err != nil {
 		return fileError(req, err)
 	}
 	return &Response{Status: 201}
 }
 
-// fileError turns an error of readInside or writeInside into a JSON error
+// fileError turns an error of openInside or writeInside into a JSON error
 // response: a *StatusError into its status and message, and anything else,
 // a failure of the file system, into a 500 whose details stay in the log.
 func fileError(req *Request, err error) *Response {
@@ -117,24 +107,40 @@ func fileError(req *Request, err error) *Response {
 	return statusErrorJSON(se)
 }
 
-// checkName refuses a file name that could leave the directory by its
-// spelling alone, before the file system is asked anything. name is a
-// parameter, so it is already percent-decoded: "%2e%2e%2f" arrives here as
-// "../", and "%00" as a NUL byte.
+// checkName refuses a file name by its spelling alone, before the file
+// system is asked anything. name is a parameter, so it is already
+// percent-decoded: "%2e%2e%2f" arrives here as "../", and "%00" as a NUL
+// byte.
+//
+// Three rules keep names to what a person would write. A name must be
+// valid UTF-8 and hold no control character: a newline or an escape in a
+// file name breaks every log line and listing that shows it, and bytes no
+// encoding can show come from a client probing, not a person naming a
+// file. And no part of it may start with a dot: that refuses "..", which
+// would climb out, hidden files such as .env or .git, and the temporary
+// files of uploads in progress, which writeAtomic names ".upload-" so that
+// no request can reach one half written.
 func checkName(name string) error {
-	if strings.IndexByte(name, 0) >= 0 {
+	switch {
+	case strings.IndexByte(name, 0) >= 0:
 		// The system calls take C strings, which end at the first NUL:
 		// "secret%00.png" would open "secret". Go's os package refuses
 		// such names too, but not every language's library does.
 		return badName("it holds a NUL byte")
-	}
-	if strings.HasPrefix(name, "/") || filepath.IsAbs(name) {
-		// filepath.Join would keep it inside, but it is never meant well.
+	case strings.HasPrefix(name, "/") || filepath.IsAbs(name):
+		// A Root refuses it too, but it is never meant well.
 		return badName("it is an absolute path")
+	case !utf8.ValidString(name):
+		return badName("it is not valid UTF-8")
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return badName("it holds a control character")
 	}
 	for _, elem := range strings.FieldsFunc(name, isSlash) {
 		if elem == ".." {
 			return badName("it has a .. segment")
+		}
+		if strings.HasPrefix(elem, ".") {
+			return badName("a part of it starts with a dot")
 		}
 	}
 	return nil
@@ -146,96 +152,83 @@ func isSlash(r rune) bool {
 	return r == '/' || r == filepath.Separator
 }
 
-// readInside reads the regular file called name below root, a directory
-// as resolveDir returns it. name is a slash-separated relative path.
+// openInside opens the regular file called name below root, and returns
+// it with its size, for the serve loop to send as the client takes it: a
+// file of any size costs the server no memory. name is a slash-separated
+// relative path.
 //
-// Symlinks are followed, but only to files inside root: after
-// checkName, EvalSymlinks resolves every link on the way, and the result
-// must still start with root. The check and the open are two steps, so a
-// process that can write in the directory could swap a checked path for
-// a link between them (a TOCTOU race); openat2 with RESOLVE_BENEATH, or
-// Go 1.24's os.Root, closes that gap, and neither is available at this
-// module's go 1.22. Against a client, which can only send names, the two
-// steps are enough.
-func readInside(root, name string) ([]byte, error) {
+// The file is opened through root, which resolves the path one element
+// at a time from the directory itself, as openat(2) does, and refuses to
+// leave it: a ".." that climbs out, an absolute symlink, or a relative one
+// that leads out. Symlinks that stay inside are followed. Checking a path
+// and then opening it, as a first version of this function did, is two
+// steps, and a process that can write in the directory can swap a checked
+// file for a symlink between them (a TOCTOU race): swapping files/swap
+// between a file and a link to ../secret.txt while a client asked for it
+// over and over, the secret came back once in every few hundred answers.
+// With one open, there is nothing to swap between.
+//
+// The file is opened without blocking, because opening a FIFO for reading
+// waits for a writer; what it is, the open file then says (Stat on a file
+// descriptor, which no swap can change).
+func openInside(root *os.Root, name string) (*os.File, int64, error) {
 	if err := checkName(name); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if name == "" || strings.HasSuffix(name, "/") {
-		return nil, errNoFile // the name of a directory: no listings here
+		return nil, 0, errNoFile // the name of a directory: no listings here
 	}
 	if !filepath.IsLocal(filepath.FromSlash(name)) {
 		// What is left on Windows: reserved names such as NUL or COM1.
-		return nil, badName("it is not a plain relative path")
+		return nil, 0, badName("it is not a plain relative path")
 	}
-	real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(name)))
+	f, err := root.OpenFile(filepath.FromSlash(name), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		if errors.Is(err, fs.ErrPermission) {
-			return nil, errFileDenied
-		}
-		return nil, errNoFile // missing, a file used as a directory, a link loop
+		return nil, 0, openError(err)
 	}
-	if !within(root, real) {
-		return nil, errNoFile // a symlink that leads out
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errNoFile // a directory, a FIFO, a device
 	}
-	// Stat before opening: opening a FIFO for reading would wait for a
-	// writer, and a device could be endless.
-	fi, err := os.Stat(real)
 	if err != nil {
-		return nil, err
+		f.Close()
+		return nil, 0, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, errNoFile
-	}
-	if fi.Size() > maxFileBytes {
-		return nil, errFileTooLarge
-	}
-	f, err := os.Open(real)
-	if err != nil {
-		if errors.Is(err, fs.ErrPermission) {
-			return nil, errFileDenied
-		}
-		return nil, err
-	}
-	defer f.Close()
-	// The file may have grown since Stat: read one byte more than allowed
-	// to find out.
-	data, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxFileBytes {
-		return nil, errFileTooLarge
-	}
-	return data, nil
+	return f, fi.Size(), nil
 }
 
-// within reports whether path, cleaned and absolute, is root or below it.
-// Comparing strings would say that /srv/files-old is below /srv/files, so
-// root is compared with its separator; root "/" already ends in one.
-func within(root, path string) bool {
-	prefix := root
-	if !strings.HasSuffix(prefix, string(filepath.Separator)) {
-		prefix += string(filepath.Separator)
+// openError turns a failure to open a name beneath the root into the
+// answer it deserves. A name too long for the file system is the client's
+// to shorten (400), and a permission the server lacks is 403. Anything
+// else, a missing file, a file used as a directory, a symlink that leads
+// out of the root or round in a loop, is the same 404, so that a client
+// learns nothing about what lies outside.
+func openError(err error) error {
+	switch {
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return badName("it is too long for the file system")
+	case errors.Is(err, fs.ErrPermission):
+		return errFileDenied
 	}
-	return path == root || strings.HasPrefix(path, prefix)
+	return errNoFile
 }
 
-// writeInside stores data as the file name in root, a directory as
-// resolveDir returns it. name must be a plain file name: one element,
-// which :name guarantees before decoding, and checkName and the slash
-// test guarantee after it.
+// writeInside stores body as the file name in root. name must be a plain
+// file name: one element, which :name guarantees before decoding, and
+// checkName and the slash test guarantee after it.
 //
 // The file is created or replaced atomically by writeAtomic. A symlink of
 // that name is replaced, never written through: rename(2) replaces the
 // directory entry itself, so a link pointing outside cannot carry the
-// write out of the directory. A directory of that name is a 409 Conflict.
-func writeInside(root, name string, data []byte) error {
+// write out of the directory. A directory of that name is a 409 Conflict,
+// and a name too long for the file system a 400, both found before a
+// byte of the body is read.
+func writeInside(root *os.Root, name string, body io.Reader) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
 	switch {
-	case name == "" || name == ".":
+	case name == "":
 		return badName("it names no file")
 	case strings.IndexFunc(name, isSlash) >= 0:
 		// "..%2Fx" was one segment to the router; decoded, it is a path.
@@ -243,17 +236,19 @@ func writeInside(root, name string, data []byte) error {
 	case !filepath.IsLocal(name):
 		return badName("it is not a plain file name")
 	}
-	path := filepath.Join(root, name)
-	if fi, err := os.Lstat(path); err == nil && fi.IsDir() {
+	switch fi, err := root.Lstat(name); {
+	case err == nil && fi.IsDir():
 		return errIsDir
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return badName("it is too long for the file system")
 	}
 	return writeAtomic(root, name, func(w io.Writer) error {
-		_, err := w.Write(data)
+		_, err := io.Copy(w, body)
 		return err
 	})
 }
 
-// writeAtomic creates or replaces the file name in dir with what write
+// writeAtomic creates or replaces the file name in root with what write
 // writes, so that the file is either as it was or complete, never half
 // written. write writes into a temporary file in the same directory;
 // only when it succeeded, and the data is on disk (Sync), does
@@ -262,27 +257,31 @@ func writeInside(root, name string, data []byte) error {
 // anything fails, the temporary file is removed and name is untouched.
 //
 // This guards against failures while writing: a full disk, an I/O error,
-// a crash or a power cut half way. A client that disconnects in the middle
-// of its body is a different problem, which the serve loop already solves:
-// it reads the whole body before any handler runs, so an incomplete
-// request never reaches postFile at all. Only a crash can leave a
-// temporary file behind; its name starts with ".upload-".
-func writeAtomic(dir, name string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(dir, ".upload-*")
+// a crash or a power cut half way, and a client that stops in the middle
+// of its body, which postFile reads as it arrives. Only a crash can leave
+// a temporary file behind; its name starts with ".upload-", so no request
+// can name it (see checkName).
+//
+// The rename goes by path, root's own and then name: Go 1.25's
+// Root.Rename would keep it beneath the root, but this module's go 1.24
+// has none. name is one element, which rename(2) replaces without
+// following, and root's path was resolved when the server started.
+func writeAtomic(root *os.Root, name string, write func(io.Writer) error) (err error) {
+	tmp, tmpName, err := createTemp(root)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if err != nil {
 			tmp.Close()
-			os.Remove(tmp.Name())
+			root.Remove(tmpName)
 		}
 	}()
 	if err := write(tmp); err != nil {
 		return err
 	}
-	// CreateTemp makes the file readable by its owner only; a stored file
-	// gets the mode os.WriteFile would usually give it.
+	// A file is created readable by its owner only; a stored file gets
+	// the mode os.WriteFile would usually give it.
 	if err := tmp.Chmod(0o644); err != nil {
 		return err
 	}
@@ -292,9 +291,24 @@ func writeAtomic(dir, name string, write func(io.Writer) error) (err error) {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	err = os.Rename(tmp.Name(), filepath.Join(dir, name))
+	err = os.Rename(filepath.Join(root.Name(), tmpName), filepath.Join(root.Name(), name))
 	if errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.EEXIST) {
 		return errIsDir // a directory appeared since writeInside looked
 	}
 	return err
+}
+
+// createTemp creates a new, empty file beneath root, named ".upload-" and
+// a random number, and returns it with its name. O_EXCL makes the create
+// fail rather than open a file that exists, so two uploads never share
+// one, and a symlink planted under the name is never followed.
+func createTemp(root *os.Root) (*os.File, string, error) {
+	for range 100 {
+		name := fmt.Sprintf(".upload-%d", rand.Uint64())
+		f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, name, err
+		}
+	}
+	return nil, "", errors.New("create a temporary file: every name tried exists")
 }

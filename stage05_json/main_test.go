@@ -2,14 +2,19 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -32,7 +37,7 @@ const testDeadline = 5 * time.Second
 
 // testConfig has timeouts long enough never to fire in a test that does not
 // want them to, and serves the app's routes without middleware.
-var testConfig = config{idleTimeout: testDeadline, headerTimeout: testDeadline, handler: app.Handler()}
+var testConfig = config{idleTimeout: testDeadline, headerTimeout: testDeadline, maxConns: 1000, shutdownTimeout: testDeadline, handler: app.Handler(), needsBody: app.TakesJSON}
 
 // startServer serves on a fresh port of 127.0.0.1 and returns its address.
 // A cfg without a handler serves testConfig's. Cleanup shuts the server
@@ -40,10 +45,20 @@ var testConfig = config{idleTimeout: testDeadline, headerTimeout: testDeadline, 
 func startServer(t *testing.T, cfg config) string {
 	t.Helper()
 	if cfg.handler == nil {
-		cfg.handler = testConfig.handler
+		cfg.handler, cfg.needsBody = testConfig.handler, testConfig.needsBody
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	return serveOn(t, ln, cfg)
+}
+
+// serveOn serves on ln, as startServer does, for a test that brings its own
+// listener.
+func serveOn(t *testing.T, ln net.Listener, cfg config) string {
+	t.Helper()
+	if cfg.maxConns == 0 {
+		cfg.maxConns, cfg.shutdownTimeout = testConfig.maxConns, testConfig.shutdownTimeout
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serveListener(ctx, ln, cfg) }()
@@ -201,6 +216,33 @@ func TestServeChunked(t *testing.T) {
 	assert.Equal(t, "after", body, "the chunked body was consumed exactly")
 }
 
+// TestServeAbsoluteForm checks that a target sent as a whole URL, as to a
+// proxy, is routed by its path (RFC 9112 §3.2.2).
+func TestServeAbsoluteForm(t *testing.T) {
+	c := dial(t, startServer(t, testConfig))
+	c.send("GET http://x/echo/abs HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, body := c.response()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "abs", body)
+}
+
+// TestServeJSONBody checks that a JSON body reaches its handler whole,
+// however it is framed: the serve loop reads it into Body first
+// (TakesJSON), where other bodies are left to their handlers or dropped.
+func TestServeJSONBody(t *testing.T) {
+	c := dial(t, startServer(t, testConfig))
+	c.send("POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		"5\r\n{\"nam\r\n9\r\ne\": \"Ada\"\r\n1\r\n}\r\n0\r\n\r\n")
+	resp, body := c.response()
+	assert.Equal(t, 201, resp.StatusCode, body)
+	var u User
+	require.NoError(t, json.Unmarshal([]byte(body), &u))
+	assert.Equal(t, "Ada", u.Name)
+	c.send(fmt.Sprintf("DELETE /users/%d HTTP/1.1\r\nHost: x\r\n\r\n", u.ID)) // leave the store as it was
+	resp, body = c.response()
+	assert.Equal(t, 204, resp.StatusCode, body)
+}
+
 func TestServeExpectContinue(t *testing.T) {
 	c := dial(t, startServer(t, testConfig))
 	c.send("GET /echo/go HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
@@ -237,6 +279,9 @@ func TestServeErrors(t *testing.T) {
 		{"space before colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400, `{"error":"whitespace between header field name and colon"}` + "\n"},
 		{"header too large", "GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", MaxHeaderBytes) + "\r\n\r\n", 431, `{"error":"request header fields too large"}` + "\n"},
 		{"body too large", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n", 413, `{"error":"request body too large"}` + "\n"},
+		{"target too long", "GET /" + strings.Repeat("a", 64<<10) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, `{"error":"request target too long"}` + "\n"},
+		{"method too long", strings.Repeat("A", 64<<10) + " / HTTP/1.1\r\nHost: x\r\n\r\n", 501, `{"error":"method too long: not one this server implements"}` + "\n"},
+		{"unknown expectation", "GET / HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", 417, `{"error":"unsupported expectation: only 100-continue is understood"}` + "\n"},
 		{"bad chunk after a good request", "GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, `{"error":"malformed chunked body"}` + "\n"},
 	}
 	for _, tc := range tests {
@@ -332,6 +377,30 @@ func TestServeSlowHeaders(t *testing.T) {
 	assert.Empty(t, string(rest))
 }
 
+// TestServeSlowSteadyBody is issue 14's slow client: a body sent slowly but
+// steadily, for longer than the idle timeout in all, is read to its end,
+// because each read that brings bytes buys another idle timeout. One
+// deadline for the whole body cut it off half way. A client that stops
+// sending is still cut off, without an answer.
+func TestServeSlowSteadyBody(t *testing.T) {
+	cfg := testConfig
+	cfg.idleTimeout = 500 * time.Millisecond
+	addr := startServer(t, cfg)
+	const pieces, size = 40, 1 << 10
+	c := dial(t, addr)
+	c.send(fmt.Sprintf("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", pieces*size))
+	for range pieces {
+		time.Sleep(cfg.idleTimeout / 20)
+		c.send(strings.Repeat("x", size))
+	}
+	resp, _ := c.response()
+	assert.Equal(t, 404, resp.StatusCode, "answered once the whole body was in")
+
+	stalled := dial(t, addr)
+	stalled.send("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+	stalled.closed() // after the idle timeout, with no answer
+}
+
 func TestServeIdleTimeout(t *testing.T) {
 	c := dial(t, startServer(t, config{idleTimeout: 200 * time.Millisecond, headerTimeout: testDeadline}))
 	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -340,32 +409,162 @@ func TestServeIdleTimeout(t *testing.T) {
 	c.closed() // nothing more sent: closed after the idle timeout
 }
 
-// TestShutdownClosesIdleConnections checks that cancelling the context ends
-// serveListener promptly even with a connection waiting for a request.
-func TestShutdownClosesIdleConnections(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serveListener(ctx, ln, testConfig) }()
-
-	c := dial(t, ln.Addr().String())
-	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-	resp, _ := c.response()
-	assert.Equal(t, 200, resp.StatusCode)
-
-	cancel()
-	select {
-	case err := <-done:
-		assert.NoError(t, err)
-	case <-time.After(testDeadline):
-		t.Fatal("serveListener did not return after cancel")
-	}
-	c.closed()
-}
-
 func TestRunStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	assert.NoError(t, run(ctx, "127.0.0.1:0", testConfig))
+}
+
+// countingListener counts the bytes its connections have read, so that a
+// test can wait until the server has taken everything a client sent.
+type countingListener struct {
+	net.Listener
+	read *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{c, l.read}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	read *atomic.Int64
+}
+
+func (c countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.read.Add(int64(n))
+	return n, err
+}
+
+// liveHeap returns the bytes of heap in use once the garbage collector has
+// freed what nothing refers to.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// TestServeDropsUnwantedBodies is issue 14's probe: 100 connections, each
+// sending a POST to a path nobody serves with a body of MaxBodyBytes, all
+// but its last byte. The server must read each body as it arrives and drop
+// it, holding a buffer per connection; it used to hold every body whole, at
+// about 2.6 times its size (2 GiB for this test).
+func TestServeDropsUnwantedBodies(t *testing.T) {
+	const conns = 100
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var read atomic.Int64
+	addr := serveOn(t, countingListener{ln, &read}, testConfig)
+
+	before := liveHeap()
+	head := fmt.Sprintf("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", MaxBodyBytes)
+	chunk := make([]byte, 64<<10)
+	var sent int64
+	for range conns {
+		c := dial(t, addr)
+		c.send(head)
+		for left := MaxBodyBytes - 1; left > 0; left -= len(chunk) {
+			_, err := c.conn.Write(chunk[:min(left, len(chunk))])
+			require.NoError(t, err)
+		}
+		sent += int64(len(head) + MaxBodyBytes - 1)
+	}
+	deadline := time.Now().Add(testDeadline)
+	for read.Load() < sent && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.Equal(t, sent, read.Load(), "the server has read everything sent")
+	held := int64(liveHeap()) - int64(before)
+	assert.Less(t, held, int64(64<<20), "%d connections with %d MiB bodies hold %d MiB", conns, MaxBodyBytes>>20, held>>20)
+}
+
+// TestServeSlowSteadyDownload is issue 14's probe of a slow download: a
+// client that takes a large file slowly but steadily, for longer than the
+// idle timeout in all, gets all of it, because each write that makes
+// progress buys another idle timeout (nginx's send_timeout). One deadline
+// for the whole answer cut it off half way.
+func TestServeSlowSteadyDownload(t *testing.T) {
+	root, _ := fileTree(t)
+	const size = 8 << 20
+	data := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+	require.NoError(t, os.WriteFile(filepath.Join(root, "big"), data, 0o644))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	cfg := testConfig
+	cfg.idleTimeout = 250 * time.Millisecond
+	c := dial(t, serveOn(t, smallSendBuffers{ln}, cfg))
+	require.NoError(t, c.conn.(*net.TCPConn).SetReadBuffer(16<<10))
+	c.send("GET /files/big HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(c.br, nil)
+	require.NoError(t, err)
+	require.Equal(t, 200, resp.StatusCode)
+	var got bytes.Buffer
+	buf := make([]byte, 128<<10)
+	for {
+		time.Sleep(cfg.idleTimeout / 12)
+		n, err := io.ReadFull(resp.Body, buf)
+		got.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	assert.Equal(t, size, got.Len(), "the whole file, however long it took")
+	assert.True(t, bytes.Equal(data, got.Bytes()), "the file's bytes")
+}
+
+// TestShutdownFinishesADownload is issue 14's probe of SIGTERM during a
+// download: a client in the middle of an 8 MiB file when the shutdown
+// begins gets the rest of it. A first version of this server closed every
+// connection at once, and the client got 5 MB of the file.
+func TestShutdownFinishesADownload(t *testing.T) {
+	root, _ := fileTree(t)
+	const size = 8 << 20
+	data := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+	require.NoError(t, os.WriteFile(filepath.Join(root, "big"), data, 0o644))
+	cfg := testConfig
+	cfg.shutdownTimeout = time.Hour
+	addr, stop := stoppable(t, cfg)
+	c := dial(t, addr)
+	c.send("GET /files/big HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(c.br, nil)
+	require.NoError(t, err)
+	first := make([]byte, 1<<20)
+	_, err = io.ReadFull(resp.Body, first)
+	require.NoError(t, err)
+
+	done := stop()
+	rest, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, size, len(first)+len(rest), "the whole file")
+	assert.True(t, bytes.Equal(data, append(first, rest...)), "the file's bytes")
+	stopped(t, done)
+}
+
+// TestServeFilesToStalledClients is issue 14's probe: 40 clients ask for
+// an 8 MiB file with a small receive buffer, read the head of the answer,
+// and never read on. The file is sent as the socket drains (sendfile), so
+// each costs the server what the kernel buffers, not the file: it used to
+// hold every file whole, 786 MiB for these 40.
+func TestServeFilesToStalledClients(t *testing.T) {
+	root, _ := fileTree(t)
+	const clients, size = 40, 8 << 20
+	require.NoError(t, os.WriteFile(filepath.Join(root, "big"), bytes.Repeat([]byte("x"), size), 0o644))
+	addr := startServer(t, testConfig)
+	before := liveHeap()
+	for range clients {
+		c := dial(t, addr)
+		require.NoError(t, c.conn.(*net.TCPConn).SetReadBuffer(4<<10))
+		c.send("GET /files/big HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(c.br, nil)
+		require.NoError(t, err)
+		require.Equal(t, 200, resp.StatusCode)
+	}
+	held := int64(liveHeap()) - int64(before)
+	assert.Less(t, held, int64(64<<20), "%d stalled downloads of %d MiB hold %d MiB", clients, size>>20, held>>20)
 }

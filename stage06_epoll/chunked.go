@@ -3,12 +3,11 @@ package main
 // The chunked transfer coding (RFC 9112 §7.1): a body sent while it is
 // produced, as chunks that each announce their size, up to a chunk of size
 // 0 and a trailer section. ReadRequestHead learns from Transfer-Encoding
-// that a body is chunked (parseTransferEncoding), and ReadBody decodes it
-// (readChunked).
+// that a body is chunked (parseTransferEncoding), and the body's reader
+// decodes it as it arrives, a chunk at a time (chunkState).
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -46,45 +45,49 @@ func (r *Request) parseTransferEncoding(te []string) error {
 	return nil
 }
 
-// readChunked reads a chunked body (RFC 9112 §7.1): chunks of a
-// hexadecimal size line followed by that many bytes and CRLF, up to a chunk
-// of size 0, then a trailer section ended by an empty line. Chunk
-// extensions are ignored and trailer fields are read and discarded, which
-// RFC 9112 §7.1.1 and §7.1.2 allow.
-func readChunked(br *bufio.Reader) ([]byte, error) {
-	var buf bytes.Buffer
-	var lineBytes int64 // the size lines read so far, counted as body
-	for {
-		line, n, err := readLine(br, maxChunkLineBytes, ErrChunk, ErrChunk)
-		if err != nil {
-			return nil, unexpected(err)
-		}
-		lineBytes += int64(n)
-		size, err := parseChunkSize(line)
-		if err != nil {
-			return nil, err
-		}
-		if size == 0 {
-			break // the last chunk
-		}
-		if size > MaxBodyBytes-lineBytes-int64(buf.Len()) {
-			return nil, ErrBodyTooLarge // checked before the chunk is read
-		}
-		if _, err := io.CopyN(&buf, br, size); err != nil {
-			return nil, unexpected(err)
-		}
-		if err := readCRLF(br); err != nil {
-			return nil, err
-		}
-	}
+// chunkState is how far a chunked body has been read (RFC 9112 §7.1):
+// chunks of a hexadecimal size line followed by that many bytes and CRLF,
+// up to a chunk of size 0, then a trailer section ended by an empty line.
+// Chunk extensions are ignored and trailer fields are read and discarded,
+// which RFC 9112 §7.1.1 and §7.1.2 allow. The body's reader reads the data
+// of each chunk itself, straight from the connection's reader; chunkState
+// reads what lies between two chunks' data.
+type chunkState struct {
+	counted int64 // data and size lines so far, counted towards MaxBodyBytes
+	started bool  // a chunk's data has been read, so its CRLF comes first
+}
 
-	if _, err := readFields(br, MaxHeaderBytes); err != nil {
-		return nil, fmt.Errorf("read trailer: %w", err)
+// nextChunk reads up to the data of the next chunk, and returns its size:
+// the CRLF that ends the data before, then the size line, whose size is
+// checked against MaxBodyBytes before a byte of the data is read. After
+// the last chunk it reads the trailer section and returns io.EOF.
+func (s *chunkState) nextChunk(br *bufio.Reader) (int64, error) {
+	if s.started {
+		if err := readCRLF(br); err != nil {
+			return 0, err
+		}
 	}
-	if buf.Len() == 0 {
-		return nil, nil
+	s.started = true
+	line, n, err := readLine(br, maxChunkLineBytes, ErrChunk, ErrChunk)
+	if err != nil {
+		return 0, unexpected(err)
 	}
-	return buf.Bytes(), nil
+	s.counted += int64(n)
+	size, err := parseChunkSize(line)
+	if err != nil {
+		return 0, err
+	}
+	if size == 0 {
+		if _, err := readFields(br, MaxHeaderBytes); err != nil {
+			return 0, fmt.Errorf("read trailer: %w", err)
+		}
+		return 0, io.EOF
+	}
+	if size > MaxBodyBytes-s.counted {
+		return 0, ErrBodyTooLarge
+	}
+	s.counted += size
+	return size, nil
 }
 
 // parseChunkSize parses "chunk-size [ chunk-ext ]", where chunk-size is

@@ -31,7 +31,15 @@ type conn struct {
 
 	in      []byte         // received, not yet consumed; nil when empty
 	pending pendingRequest // how far the request at the front of in was parsed
+	sink    bodySink       // where the body of that request goes, once its head is in
 	out     []byte         // answered, not yet taken by the kernel; nil when empty
+
+	// body is the rest of an answer's Stream, read a slice at a time into
+	// bodyBuf as the client takes what went before (see sendBody).
+	body     io.ReadCloser
+	bodyLeft int64
+	bodyBuf  []byte
+	watching bool // write readiness is watched
 
 	deadline time.Time // when the loop's sweep closes the connection
 	waiting  string    // what it waits for until then, for the log
@@ -77,7 +85,7 @@ const (
 // that grows past them is refused, as soon as it does.
 func (c *conn) received(data []byte) {
 	if len(c.in) == 0 {
-		if len(c.out) == 0 {
+		if len(c.out) == 0 && !c.pending.headDone() {
 			c.setDeadline(c.loop.cfg.headerTimeout, "reading a request head")
 		}
 		c.in = data
@@ -98,20 +106,28 @@ func (c *conn) received(data []byte) {
 // the client; flush calls it again once they are written.
 func (c *conn) serve() {
 	answered := false
-	for len(c.in) > 0 && c.state == connOpen && len(c.out) < maxPendingOutput {
+	for len(c.in) > 0 && c.state == connOpen && len(c.out) < maxPendingOutput && c.body == nil {
 		headBefore := c.pending.headDone()
 		req, n, err := c.pending.next(c.in, c.loop.input)
+		c.in = c.in[n:]
 		if err != nil {
 			c.refuse(err)
 			return
 		}
-		if req == nil {
-			if !headBefore && c.pending.headDone() {
-				c.headArrived()
-			}
-			break
+		switch {
+		case !headBefore && c.pending.headDone():
+			c.headArrived()
+		case headBefore && n > 0:
+			// Bytes of the body: a client that keeps sending keeps its
+			// connection, however long the body, as in stage 2.
+			c.setDeadline(c.loop.cfg.idleTimeout, "reading a body")
 		}
-		c.in = c.in[n:]
+		if req == nil {
+			if n == 0 {
+				break // the rest has not arrived
+			}
+			continue
+		}
 		c.answer(req)
 		if c.state == connClosed {
 			return
@@ -127,12 +143,15 @@ func (c *conn) serve() {
 }
 
 // headArrived starts the wait for a body whose head is complete: the body
-// gets idleTimeout from now, and a client that waits for leave to send it
-// (Expect: 100-continue) gets it. A client whose body is already here needs
-// no leave, and gets none.
+// gets idleTimeout from now, moved on by every byte of it that arrives,
+// its sink is chosen (see bodies.go), and a client that waits for leave
+// to send it (Expect: 100-continue) gets it. A client that sends its body
+// without waiting needs no leave, and gets none.
 func (c *conn) headArrived() {
 	c.setDeadline(c.loop.cfg.idleTimeout, "reading a body")
-	if c.pending.req.ExpectsContinue() {
+	c.sink = c.loop.chooseSink(c.pending.req)
+	c.pending.sink = c.sink
+	if len(c.in) == 0 && c.pending.req.ExpectsContinue() {
 		if _, err := io.WriteString(c, continueResponse); err != nil {
 			c.loop.closeConn(c, err)
 		}
@@ -146,6 +165,7 @@ func (c *conn) answer(req *Request) {
 	start := time.Now()
 	resp := c.loop.cfg.handler(req)
 	c.loop.logAccess(req, resp, time.Since(start))
+	c.closeSink() // the handler has read what it wanted of the body
 	keepAlive := req.KeepAlive()
 	// A handler may close the connection too: recoverer does after a
 	// panic.
@@ -157,13 +177,68 @@ func (c *conn) answer(req *Request) {
 	// would read one as the start of the next response (RFC 9112 §6.3).
 	resp.Head = req.Method == "HEAD"
 	c.requests++
-	if err := resp.Write(c); err != nil {
+	if err := c.send(resp); err != nil {
 		c.loop.closeConn(c, err)
 		return
 	}
 	if resp.Close {
 		c.closeWhenWritten()
 	}
+}
+
+// streamSlice is how much of a Stream sendBody reads at a time.
+const streamSlice = 64 << 10
+
+// send queues resp. A body in a Stream, a file, is not read now: after the
+// head, sendBody reads it a slice at a time, each when the client has
+// taken the one before, so that a client that is slow, or stops reading,
+// costs a slice and not the file. serve answers no further request until
+// the body is all sent, since answers go out in order.
+func (c *conn) send(resp *Response) error {
+	if resp.Stream == nil || resp.Head || !hasContent(resp.Status) {
+		return resp.Write(c) // which closes any Stream
+	}
+	if _, err := c.Write(resp.appendHead(nil)); err != nil {
+		resp.Stream.Close()
+		return err
+	}
+	c.body, c.bodyLeft = resp.Stream, resp.StreamSize
+	return c.sendBody()
+}
+
+// sendBody writes slices of the body being sent for as long as the socket
+// takes them whole, and returns when one waits in out for the client, or
+// the body is all sent. flush calls it again once out is written.
+func (c *conn) sendBody() error {
+	for c.body != nil && len(c.out) == 0 {
+		if c.bodyLeft == 0 {
+			c.endBody()
+			return nil
+		}
+		if c.bodyBuf == nil {
+			c.bodyBuf = make([]byte, streamSlice)
+		}
+		n, err := c.body.Read(c.bodyBuf[:min(int64(len(c.bodyBuf)), c.bodyLeft)])
+		if n == 0 {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF // the file is shorter than it said
+			}
+			return fmt.Errorf("sending a body: %w", err)
+		}
+		c.bodyLeft -= int64(n)
+		if _, err := c.Write(c.bodyBuf[:n]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// endBody closes the body being sent, if any, and frees its buffer.
+func (c *conn) endBody() {
+	if c.body != nil {
+		c.body.Close()
+	}
+	c.body, c.bodyBuf = nil, nil
 }
 
 // refuse answers a request that can never be valid, as the earlier stages
@@ -214,9 +289,19 @@ func (c *conn) peerClosed() {
 }
 
 // dropInput forgets the bytes received and not answered, and how far the
-// request at their front was parsed: no request will be read from them.
+// request at their front was parsed, with what was kept of its body: no
+// request will be read from them.
 func (c *conn) dropInput() {
 	c.in, c.pending = nil, pendingRequest{}
+	c.closeSink()
+}
+
+// closeSink frees what the sink of the current request's body holds.
+func (c *conn) closeSink() {
+	if c.sink != nil {
+		c.sink.close()
+		c.sink = nil
+	}
 }
 
 // Write queues p for the client. Responses are written here
@@ -239,11 +324,21 @@ func (c *conn) Write(p []byte) (int, error) {
 		return n, nil
 	}
 	c.out = append(c.out, p[w:]...)
-	if err := c.loop.poller.setWrite(c.fd, true); err != nil {
+	if err := c.watchWrite(true); err != nil {
 		return 0, err
 	}
 	c.setDeadline(c.loop.cfg.idleTimeout, "writing an answer")
 	return n, nil
+}
+
+// watchWrite turns the watch for write readiness on or off, telling the
+// poller only when that changes.
+func (c *conn) watchWrite(on bool) error {
+	if c.watching == on {
+		return nil
+	}
+	c.watching = on
+	return c.loop.poller.setWrite(c.fd, on)
 }
 
 // writeSome writes as much of p as the socket takes now, without waiting:
@@ -266,27 +361,28 @@ func writeSome(fd int, p []byte) (int, error) {
 // wrote records that the client took some of the pending output: a client
 // that keeps reading keeps its connection, however long the answer, while
 // one that stops reading for idleTimeout loses it, as with nginx's
-// send_timeout. (The earlier stages gave body and answer one fixed
-// deadline; here a slow reader costs only its pending bytes, not a
-// goroutine.) During a shutdown no deadline moves, so the shutdown ends in
-// bounded time.
+// send_timeout, and as stage 2's progressConn does for a goroutine; here a
+// slow reader costs only its pending bytes, not a goroutine. A shutdown
+// is bounded by shutdownTimeout instead.
 func (c *conn) wrote() {
-	if !c.loop.draining {
-		c.setDeadline(c.loop.cfg.idleTimeout, "writing an answer")
-	}
+	c.setDeadline(c.loop.cfg.idleTimeout, "writing an answer")
 }
 
 // rearm sets the deadline for what the connection waits for once every
 // answer is written: the rest of a request already started, or the next
-// request.
+// request. During a shutdown, that is when a connection that has answered
+// everything it received closes (settle).
 func (c *conn) rearm() {
 	switch {
 	case c.pending.headDone():
-		// A body is arriving; its deadline runs from the end of its head.
+		// A body is arriving; its deadline moves as it does.
 	case len(c.in) > 0:
 		c.setDeadline(c.loop.cfg.headerTimeout, "reading a request head")
 	default:
 		c.setDeadline(c.loop.cfg.idleTimeout, "waiting for a request")
+	}
+	if c.loop.draining {
+		c.loop.settle(c)
 	}
 }
 

@@ -19,19 +19,21 @@ import (
 // (io.ErrUnexpectedEOF), the request is incomplete: nothing is consumed,
 // and the loop tries again when more bytes arrive.
 //
-// Trying again from the start of the request on every read would cost
-// O(n²) on a request that arrives in many small pieces: an 8 MiB body in
-// 1,500-byte packets would be parsed over 5,000 times. So pendingRequest
-// runs the parser only when the new bytes can change its answer, which a
-// cheap look at them tells:
+// A head waits in the buffer until it is whole, which its limit bounds. A
+// body does not: it is taken as it arrives and handed to its sink (see
+// bodies.go), so that a connection holds a few KiB of a body however
+// large it is. A Content-Length body is taken as it comes. A chunked body
+// is taken a chunk's data at a time, and between the data, stage 2's
+// chunkState reads the CRLF, the next size line and, after the last
+// chunk, the trailer, once the bytes can decide them.
 //
-//   - A head is decided only at a line end, a control character or the
-//     size limit (see readLine), so bytes without any of those are not
-//     worth a new attempt.
-//   - A Content-Length body is complete when that many bytes are there.
-//   - A chunked body is walked chunk by chunk as it arrives (chunkScan),
-//     skipping the data by its announced size, and ReadBody runs once it
-//     has ended or broken a rule.
+// Trying again from the start of a head on every read would cost O(n²)
+// on a head that arrives in many small pieces, and so would retrying a
+// long chunk-size line or trailer. So pendingRequest runs the parser only
+// when the new bytes can change its answer, which a cheap look at them
+// tells: a line is decided only at a line end, a control character or
+// the size limit (see readLine), so bytes without any of those are not
+// worth a new attempt.
 //
 // The parser keeps the last word: these checks only decide when to ask
 // it, and every answer, request or error, is the one stage 2 gives for
@@ -41,26 +43,26 @@ import (
 // of its input while that request arrives.
 type pendingRequest struct {
 	req     *Request // the head, once it has arrived; nil before
-	headLen int      // how many bytes the head took
-	checked int      // how many bytes of the head were seen by the last attempt
-	chunks  chunkScan
+	checked int      // how many bytes the last attempt saw, of the head or between two chunks' data
+	left    int64    // of a body: what is still to come of a Content-Length body, or of the current chunk's data
+	chunks  chunkState
+	sink    bodySink // where the body goes; until it is chosen, into memory
 }
 
-// next looks for one whole request at the front of in, which holds every
-// byte received and not yet consumed. It returns:
+// next takes what it can of the request at the front of in, which holds
+// every byte received and not yet consumed, and returns how many bytes it
+// took, which the caller drops from in. It returns:
 //
-//   - the request and how many bytes it took, when it is all there: the
-//     caller drops those bytes and calls next again for the one after;
-//   - nil, 0, nil when only part of it is there: p remembers how far it got,
-//     and the caller calls next again with the same bytes plus new ones;
+//   - the request, when it is all there;
+//   - nil and no error when it is not: the head has just arrived (and
+//     headDone now says so), or part of the body went to its sink, or
+//     nothing could be taken until more bytes come;
 //   - the parser's error when the bytes can never make a valid request: a
 //     *StatusError, which the server answers.
-//
-// in must start where the last whole request ended, and must not be
-// changed between calls except by appending.
 func (p *pendingRequest) next(in []byte, src *bufferedInput) (*Request, int, error) {
 	if p.req == nil {
 		if !mayDecide(in, p.checked, MaxHeaderBytes) {
+			p.checked = len(in)
 			return nil, 0, nil
 		}
 		p.checked = len(in)
@@ -71,31 +73,104 @@ func (p *pendingRequest) next(in []byte, src *bufferedInput) (*Request, int, err
 		if err != nil {
 			return nil, 0, err
 		}
-		p.req, p.headLen = req, src.consumed()
-	}
-
-	body := in[p.headLen:]
-	if p.req.chunked {
-		if !p.chunks.mayEnd(body, src) {
-			return nil, 0, nil
+		p.req, p.checked, p.left = req, 0, req.contentLength
+		if req.chunked || req.contentLength > 0 {
+			return nil, src.consumed(), nil // the caller chooses the sink now
 		}
-	} else if int64(len(body)) < p.req.contentLength {
-		return nil, 0, nil
+		return p.finish(src.consumed())
 	}
-	err := p.req.ReadBody(src.reset(body))
-	if incomplete(err) {
-		return nil, 0, nil
+	n, done, err := p.takeBody(in, src)
+	if err != nil || !done {
+		return nil, n, err
 	}
-	if err != nil {
-		return nil, 0, err
+	return p.finish(n)
+}
+
+// finish ends the request once its body has all arrived: the sink hands
+// it to the request, and p is reset for the next one.
+func (p *pendingRequest) finish(n int) (*Request, int, error) {
+	req := p.req
+	req.body = nil // what ReadRequestHead left points into the loop's reader
+	var err error
+	if p.sink != nil {
+		err = p.sink.done(req)
 	}
-	req, n := p.req, p.headLen+src.consumed()
 	*p = pendingRequest{}
-	return req, n, nil
+	return req, n, err
+}
+
+// takeBody hands the body bytes at the front of in to the sink, and
+// reports how many it took and whether the body is complete.
+func (p *pendingRequest) takeBody(in []byte, src *bufferedInput) (int, bool, error) {
+	if p.sink == nil {
+		p.sink = &memorySink{}
+	}
+	n := 0
+	for {
+		if k := int(min(int64(len(in)-n), p.left)); k > 0 {
+			if _, err := p.sink.Write(in[n : n+k]); err != nil {
+				return n, false, err
+			}
+			n += k
+			p.left -= int64(k)
+		}
+		switch {
+		case p.left > 0:
+			return n, false, nil // the data is still arriving
+		case !p.req.chunked:
+			return n, true, nil
+		}
+		// Between two chunks' data: the CRLF, the next size line and,
+		// after the last chunk, the trailer section, which stage 2's
+		// chunkState reads once the bytes can decide it.
+		if !p.chunkMayDecide(in[n:]) {
+			return n, false, nil
+		}
+		rest := in[n:]
+		before := p.chunks
+		size, err := p.chunks.nextChunk(src.reset(rest))
+		switch {
+		case err == io.EOF:
+			return n + src.consumed(), true, nil
+		case incomplete(err):
+			p.chunks, p.checked = before, len(rest)
+			return n, false, nil
+		case err != nil:
+			return n, false, wrapBody(err)
+		}
+		n += src.consumed()
+		p.left, p.checked = size, 0
+	}
+}
+
+// chunkMayDecide reports whether nextChunk, run over rest (what follows a
+// chunk's data, or the start of the body), could now do more than run out
+// of bytes. After a chunk's data only CRLF may come, so any other first
+// byte decides at once. Then the size line is decided, like a head's
+// lines, at a line end, a control character or past its limit; and after
+// the last chunk's line, the trailer section's lines the same way.
+func (p *pendingRequest) chunkMayDecide(rest []byte) bool {
+	prefix := 0
+	if p.chunks.started {
+		prefix = 2
+		if len(rest) > 0 && rest[0] != '\r' {
+			return true
+		}
+	}
+	limit := prefix + maxChunkLineBytes // of the size line
+	if eol := bytes.IndexByte(rest[min(prefix, len(rest)):], '\n'); eol >= 0 {
+		limit = prefix + eol + 1 + MaxHeaderBytes // of the trailer, if this is the last chunk
+	}
+	if mayDecide(rest, p.checked, limit) {
+		return true
+	}
+	p.checked = len(rest)
+	return false
 }
 
 // headDone reports whether the head of the pending request has arrived but
-// not its whole body: the moment to answer Expect: 100-continue.
+// not its whole body: the moment to choose the body's sink, and to answer
+// Expect: 100-continue.
 func (p *pendingRequest) headDone() bool { return p.req != nil }
 
 // incomplete reports whether err is the parser running out of bytes, which
@@ -129,90 +204,6 @@ func mayDecide(in []byte, checked, limit int) bool {
 // isControl reports whether readLine stops at c: a control character other
 // than HTAB, CR and LF included.
 func isControl(c byte) bool { return c < 0x20 && c != '\t' || c == 0x7f }
-
-// chunkScan follows a chunked body (RFC 9112 §7.1) while it arrives, to
-// tell when ReadBody is worth running. It reads each chunk-size line once,
-// skips the chunk data by its size, without copying it, and remembers
-// where it is, so that each byte is looked at about once however the body
-// is cut.
-type chunkScan struct {
-	next    int   // where the current chunk's size line starts, from the start of the body
-	counted int64 // what readChunked counts towards MaxBodyBytes before it: data and size lines
-	checked int   // how many bytes from next the last look saw
-	// Once the size line is complete: where the data (or, after the last
-	// chunk, the trailer section) starts, from next, and its size.
-	dataAt  int
-	dataLen int64
-	last    bool // the current chunk is the last one, of size 0
-}
-
-// mayEnd reports whether ReadBody, run over body (what has arrived of a
-// chunked body so far), would do more than run out of bytes: the body
-// ends in it, or breaks a rule ReadBody checks.
-func (s *chunkScan) mayEnd(body []byte, src *bufferedInput) bool {
-	for {
-		rest := body[s.next:]
-		if s.dataAt == 0 {
-			// The size line: decided, like a head's line, only by a line
-			// end, a control character or its length (see readLine).
-			if !mayDecide(rest, s.checked, maxChunkLineBytes) {
-				s.checked = len(rest)
-				return false
-			}
-			s.checked = len(rest)
-			eol := bytes.IndexByte(rest, '\n')
-			if eol < 0 {
-				return len(rest) > maxChunkLineBytes || hasControl(rest)
-			}
-			line := rest[:eol]
-			if eol+1 > maxChunkLineBytes || len(line) == 0 || line[len(line)-1] != '\r' || hasControl(line) {
-				return true // too long, a bare LF, or a control character
-			}
-			size, err := parseChunkSize(string(line[:len(line)-1]))
-			if err != nil || size > 0 && size > MaxBodyBytes-s.counted-int64(eol+1) {
-				return true // ErrChunk or ErrBodyTooLarge
-			}
-			s.dataAt, s.dataLen, s.last = eol+1, size, size == 0
-			s.checked = 0 // what follows the line has not been looked at
-		}
-
-		if s.last {
-			// From its size line on, the last chunk is a chunked body
-			// of its own, with no data and the same trailer section,
-			// which readChunked decides quickly however long the body
-			// before it was. Its lines are decided like a head's.
-			if !mayDecide(rest, s.checked, s.dataAt+MaxHeaderBytes) {
-				s.checked = len(rest)
-				return false
-			}
-			s.checked = len(rest)
-			_, err := readChunked(src.reset(rest))
-			return !incomplete(err)
-		}
-
-		crlf := s.dataAt + int(s.dataLen) // where the CRLF after the data goes
-		if len(rest) < crlf+2 {
-			// The data is still arriving; it may hold any byte, and only
-			// the CRLF after it can be wrong.
-			return len(rest) > crlf && rest[crlf] != '\r'
-		}
-		if rest[crlf] != '\r' || rest[crlf+1] != '\n' {
-			return true // ErrChunk
-		}
-		*s = chunkScan{next: s.next + crlf + 2, counted: s.counted + int64(s.dataAt) + s.dataLen}
-	}
-}
-
-// hasControl reports whether line holds a byte readLine refuses: a control
-// character, or a CR anywhere but at the end, where an LF may still follow.
-func hasControl(line []byte) bool {
-	for i, c := range line {
-		if isControl(c) && !(c == '\r' && i == len(line)-1) {
-			return true
-		}
-	}
-	return false
-}
 
 // bufferedInput lets stage 2's parser, which reads from a *bufio.Reader,
 // read bytes already in memory. Each loop has one and reuses it for every

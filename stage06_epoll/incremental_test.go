@@ -88,13 +88,32 @@ func wholeParse(in []byte) outcome {
 	return outcome{req: req, n: src.consumed()}
 }
 
-// feed calls next the way a connection does and returns what it decided.
-func feed(p *pendingRequest, in []byte) outcome {
-	req, n, err := p.next(in, testInput)
-	if err != nil {
-		return outcome{err: err.Error()}
+// driver calls next the way a connection does, on a buffer that only
+// grows: it drops what next takes by remembering how far it got, takes a
+// body into memory (next's sink when none is chosen), and calls next
+// again while it makes progress.
+type driver struct {
+	p    pendingRequest
+	took int // bytes of the buffer next has taken
+}
+
+// feed hands next the bytes of in after those it took, and returns what it
+// decided: a request, with the bytes it took in all, an error, or a wait.
+func (d *driver) feed(in []byte) outcome {
+	for {
+		req, n, err := d.p.next(in[d.took:], testInput)
+		d.took += n
+		switch {
+		case err != nil:
+			return outcome{err: err.Error()}
+		case req != nil:
+			o := outcome{req: req, n: d.took}
+			d.took = 0
+			return o
+		case n == 0:
+			return outcome{}
+		}
 	}
-	return outcome{req: req, n: n}
 }
 
 // TestIncrementalEveryPrefix feeds each request one byte at a time and
@@ -103,9 +122,9 @@ func feed(p *pendingRequest, in []byte) outcome {
 // the same error, at the same byte) or accept (the same request).
 func TestIncrementalEveryPrefix(t *testing.T) {
 	for _, in := range withNext(incrementalCorpus) {
-		var p pendingRequest
+		var d driver
 		for k := 0; k <= len(in); k++ {
-			got, want := feed(&p, []byte(in[:k])), wholeParse([]byte(in[:k]))
+			got, want := d.feed([]byte(in[:k])), wholeParse([]byte(in[:k]))
 			require.Equal(t, want, got, "%q cut after %d bytes", in, k)
 			if !want.incomplete() {
 				break
@@ -125,10 +144,10 @@ func TestIncrementalCutAnywhere(t *testing.T) {
 			if cut > 512 && cut < len(in)-512 && cut%37 != 0 {
 				continue
 			}
-			var p pendingRequest
-			got := feed(&p, []byte(in[:cut]))
+			var d driver
+			got := d.feed([]byte(in[:cut]))
 			if got.incomplete() {
-				got = feed(&p, []byte(in))
+				got = d.feed([]byte(in))
 			}
 			require.Equal(t, whole, got, "%q cut at %d", in, cut)
 		}
@@ -144,50 +163,60 @@ func TestIncrementalPipelined(t *testing.T) {
 		"POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
 		"GET /echo/last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" +
 		"GET /echo/half HTTP/1.1\r\nHo")
-	var p pendingRequest
-	src := newBufferedInput()
+	var d driver
 	var got []string
 	for {
-		req, n, err := p.next(in, src)
-		require.NoError(t, err)
-		if req == nil {
+		o := d.feed(in)
+		require.Empty(t, o.err)
+		if o.req == nil {
 			break
 		}
-		got = append(got, req.Method+" "+req.Path+" "+string(req.Body))
-		in = in[n:]
+		got = append(got, o.req.Method+" "+o.req.Path+" "+string(o.req.Body))
+		in = in[o.n:]
 	}
 	assert.Equal(t, []string{"GET /echo/first ", "POST /nowhere GET /echo/x", "POST /up hello", "GET /echo/last "}, got)
 	assert.Equal(t, "GET /echo/half HTTP/1.1\r\nHo", string(in), "the incomplete request stays")
 
 	in = append(in, "st: x\r\n\r\n"...)
-	req, n, err := p.next(in, src)
-	require.NoError(t, err)
-	require.NotNil(t, req)
-	assert.Equal(t, "/echo/half", req.Path)
-	assert.Equal(t, len(in), n)
+	o := d.feed(in)
+	require.Empty(t, o.err)
+	require.NotNil(t, o.req)
+	assert.Equal(t, "/echo/half", o.req.Path)
+	assert.Equal(t, len(in), o.n)
 }
 
-// TestIncrementalHeadDone checks the moment Expect: 100-continue is answered:
-// the head is complete, the body is not.
+// TestIncrementalHeadDone checks the moment the body's sink is chosen and
+// Expect: 100-continue answered: next returns once the head is complete,
+// having taken it, and takes the body as it arrives.
 func TestIncrementalHeadDone(t *testing.T) {
 	head := "PUT /f HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"
 	var p pendingRequest
-	req, _, err := p.next([]byte(head[:len(head)-1]), newBufferedInput())
+	req, n, err := p.next([]byte(head[:len(head)-1]), newBufferedInput())
 	require.NoError(t, err)
 	assert.Nil(t, req)
+	assert.Zero(t, n, "half a head waits")
 	assert.False(t, p.headDone())
 
-	req, _, err = p.next([]byte(head), newBufferedInput())
+	req, n, err = p.next([]byte(head+"bo"), newBufferedInput())
 	require.NoError(t, err)
 	assert.Nil(t, req)
+	assert.Equal(t, len(head), n, "the head, taken; the body not yet")
 	require.True(t, p.headDone())
 	assert.True(t, p.req.ExpectsContinue())
+	sink := &memorySink{}
+	p.sink = sink
 
-	req, n, err := p.next([]byte(head+"body"), newBufferedInput())
+	req, n, err = p.next([]byte("bo"), newBufferedInput())
+	require.NoError(t, err)
+	assert.Nil(t, req)
+	assert.Equal(t, 2, n, "half the body, taken")
+	assert.Equal(t, "bo", string(sink.buf))
+
+	req, n, err = p.next([]byte("dyGET"), newBufferedInput())
 	require.NoError(t, err)
 	require.NotNil(t, req)
 	assert.Equal(t, "body", string(req.Body))
-	assert.Equal(t, len(head)+4, n)
+	assert.Equal(t, 2, n, "the rest of the body, and not a byte of what follows")
 	assert.False(t, p.headDone(), "reset for the next request")
 }
 
@@ -211,23 +240,20 @@ func TestIncrementalTrickleIsLinear(t *testing.T) {
 	b.WriteString("0\r\nT: v\r\n\r\n")
 	in := []byte(b.String())
 
-	var p pendingRequest
-	src := newBufferedInput()
-	var req *Request
+	var d driver
+	var o outcome
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	n, k := 0, 7
-	var err error
 	// The loop calls nothing that allocates but the parser: the checks
 	// wait until after it.
-	for ; req == nil && err == nil && k < len(in)+7; k += 7 { // 7 bytes per read
-		req, n, err = p.next(in[:min(k, len(in))], src)
+	for k := 7; o.req == nil && o.err == "" && k < len(in)+7; k += 7 { // 7 bytes per read
+		o = d.feed(in[:min(k, len(in))])
 	}
 	runtime.ReadMemStats(&after)
-	require.NoError(t, err)
-	require.NotNil(t, req, "never completed")
-	assert.Equal(t, len(in), n)
-	assert.Len(t, req.Body, 1000*1000)
+	require.Empty(t, o.err)
+	require.NotNil(t, o.req, "never completed")
+	assert.Equal(t, len(in), o.n)
+	assert.Len(t, o.req.Body, 1000*1000)
 	// Head: parsed about once per line; body: once, into a buffer that
 	// doubles as it grows. Anything quadratic would be hundreds of times
 	// the input.
@@ -247,7 +273,6 @@ func FuzzIncremental(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data, pieces []byte) {
 		var want []outcome
-		src := newBufferedInput()
 		for rest := data; len(rest) > 0; {
 			o := wholeParse(rest)
 			if o.incomplete() {
@@ -261,7 +286,7 @@ func FuzzIncremental(f *testing.F) {
 		}
 
 		var got []outcome
-		var p pendingRequest
+		var d driver
 		var in []byte
 		fed := 0
 	feeding:
@@ -273,16 +298,16 @@ func FuzzIncremental(f *testing.F) {
 			in = append(in, data[fed:min(fed+size, len(data))]...)
 			fed = min(fed+size, len(data))
 			for {
-				req, n, err := p.next(in, src)
-				if err != nil {
-					got = append(got, outcome{err: err.Error()})
+				o := d.feed(in)
+				if o.err != "" {
+					got = append(got, o)
 					break feeding
 				}
-				if req == nil {
+				if o.req == nil {
 					break
 				}
-				got = append(got, outcome{req: req, n: n})
-				in = in[n:]
+				got = append(got, o)
+				in = in[o.n:]
 			}
 		}
 		require.Equal(t, want, got)
@@ -296,10 +321,10 @@ func FuzzIncremental(f *testing.F) {
 func TestIncrementalChunkExtensionsCountAsBody(t *testing.T) {
 	in := []byte(extensionFlood())
 
-	var p pendingRequest
+	var d driver
 	for k := 1000; ; k += 1000 {
 		require.Less(t, k, len(in), "never refused")
-		got := feed(&p, in[:k])
+		got := d.feed(in[:k])
 		if got.incomplete() {
 			continue
 		}

@@ -36,6 +36,11 @@ const (
 	// lingerTimeout bounds how long a connection being closed reads and
 	// drops what its client still sends; see linger.
 	lingerTimeout = time.Second
+	// drainWait bounds how long, once the server is shutting down, a
+	// connection waits for the rest of a request it has begun to receive.
+	// A request its client has sent arrives at once; one it is still
+	// typing does not count.
+	drainWait = 100 * time.Millisecond
 )
 
 // tooManyConns is the whole answer to a connection over -max-conns. It is
@@ -82,8 +87,9 @@ type loop struct {
 	// tries again, since no new edge will come for the connections
 	// already waiting.
 	acceptPaused bool
-	draining     bool   // shutting down: no more accepts, close when answered
-	logs         []byte // log lines of this turn, not yet written; see looplog.go
+	draining     bool      // shutting down: no more accepts, close when answered
+	drainBy      time.Time // when a shutdown gives up on the connections left
+	logs         []byte    // log lines of this turn, not yet written; see looplog.go
 }
 
 func newLoop(srv *server, id, lfd int, cfg config) (*loop, error) {
@@ -289,9 +295,16 @@ func (l *loop) flush(c *conn) {
 		c.out = c.out[n:]
 		c.wrote()
 	}
-	// All written: free the buffer and stop watching for room.
 	c.out = nil
-	if err := l.poller.setWrite(c.fd, false); err != nil {
+	if err := c.sendBody(); err != nil {
+		l.closeConn(c, err)
+		return
+	}
+	if len(c.out) > 0 {
+		return // the next slice of a body waits for room
+	}
+	// All written: free the buffer and stop watching for room.
+	if err := c.watchWrite(false); err != nil {
 		l.closeConn(c, err)
 		return
 	}
@@ -359,29 +372,16 @@ func (l *loop) sweep() {
 			l.closeConn(c, err)
 		}
 	}
+	if l.draining && !l.now.Before(l.drainBy) && len(l.conns) > 0 {
+		l.logf("shutdown: %d connections still open after %v; closed them", len(l.conns), l.cfg.shutdownTimeout)
+		for _, c := range l.conns {
+			l.closeConn(c, errShutdownTimeout)
+		}
+	}
 	if l.acceptPaused {
 		l.accept()
 	}
 	l.nextSweep = l.now.Add(l.tick)
-}
-
-// drain starts the shutdown of this loop: close the listening socket, so
-// the kernel sends new connections nowhere, close every connection that has
-// nothing in flight, and let the others finish writing their answers. No
-// deadline is extended from now on, so drain ends within idleTimeout.
-func (l *loop) drain() {
-	l.draining = true
-	unix.Close(l.lfd)
-	l.lfd = -1
-	for _, c := range l.conns {
-		switch {
-		case c.state == connLingering:
-		case len(c.out) > 0:
-			c.state = connClosing
-		default:
-			l.closeConn(c, nil) // idle, or in the middle of a request that gets no answer
-		}
-	}
 }
 
 // closeConn closes a connection and forgets it. err says why, when the
@@ -396,6 +396,7 @@ func (l *loop) closeConn(c *conn, err error) {
 	l.srv.conns.Add(-1)
 	c.dropInput()
 	c.out = nil
+	c.endBody()
 	if err == nil {
 		err = c.closeReason
 	}

@@ -54,7 +54,7 @@ func (l *loop) logAccess(req *Request, resp *Response, took time.Duration) {
 	if l.cfg.log == nil {
 		return
 	}
-	sent := len(resp.Body)
+	sent := resp.BodyLen()
 	if req.Method == "HEAD" || !hasContent(resp.Status) {
 		sent = 0 // Write leaves the body out
 	}
@@ -65,7 +65,7 @@ func (l *loop) logAccess(req *Request, resp *Response, took time.Duration) {
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(resp.Status), 10)
 	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(sent), 10)
+	b = strconv.AppendInt(b, sent, 10)
 	b = append(b, "B "...)
 	b = append(b, took.String()...)
 	l.logLineEnd(b)

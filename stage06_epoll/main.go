@@ -60,8 +60,9 @@ func main() {
 	flag.IntVar(&users.max, "max-users", defaultMaxUsers, "most users the store holds; a POST /users past it is answered 507")
 	flag.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "number of event loops, each on its own thread and listening socket")
 	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "most connections open at once; more are answered 503 and closed")
+	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM or Ctrl-C, how long the answers already started may take before the server closes their connections")
 	flag.Parse()
-	if cfg.loops < 1 || cfg.maxConns < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 {
+	if cfg.loops < 1 || cfg.maxConns < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 || cfg.shutdownTimeout < 0 {
 		fmt.Fprintln(os.Stderr, "-loops and -max-conns must be at least 1, and the timeouts positive")
 		os.Exit(2)
 	}
@@ -76,7 +77,7 @@ func main() {
 		log.Fatal(err)
 	}
 	var err error
-	if filesDir, err = resolveDir(*directory); err != nil {
+	if filesRoot, err = openDir(*directory); err != nil {
 		log.Fatalf("--directory: %v", err)
 	}
 
@@ -87,22 +88,22 @@ func main() {
 	// bytes sent.
 	app.Use(recoverer, gzipMiddleware)
 	cfg.handler = app.Handler()
-	cfg.log = log.Writer()
+	cfg.needsBody, cfg.readsBody, cfg.log = app.TakesJSON, app.RoutesContent, log.Writer()
 	log.Printf("routes (%s router):", *matcherName)
 	app.WriteRoutes(log.Writer())
 	if t, ok := app.m.(*tree); ok {
 		log.Printf("radix tree:")
 		t.dump(log.Writer())
 	}
-	if filesDir == "" {
+	if filesRoot == nil {
 		log.Printf("no --directory: /files/ answers 404")
 	} else {
-		log.Printf("files in %s", filesDir)
+		log.Printf("files in %s", filesRoot.Name())
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// Once the graceful shutdown has begun, a second Ctrl-C ends the
+	// Once the graceful shutdown has begun, a second signal ends the
 	// process at once, without waiting for slow clients.
 	context.AfterFunc(ctx, stop)
 
@@ -137,8 +138,18 @@ type config struct {
 	// idle connection costs little here, but each holds a file
 	// descriptor, and some kernel memory for its socket buffers.
 	maxConns int
+	// shutdownTimeout bounds a graceful shutdown: the answers already
+	// started get this long to finish. The default, 10 s, is what a
+	// container runtime waits between its SIGTERM and its SIGKILL.
+	shutdownTimeout time.Duration
 	// handler answers every request: the router with its middleware.
 	handler Handler
+	// needsBody reports whether a request's handler needs its body whole,
+	// in Body, as the JSON routes' do; readsBody whether its handler may
+	// read it, as the upload does. The loop keeps those bodies, in memory
+	// and in a temporary file, and drops all others as they arrive (see
+	// bodies.go). nil means none.
+	needsBody, readsBody func(*Request) bool
 	// log receives the loops' log: the access log and the comings and
 	// goings of connections. nil discards it.
 	log io.Writer

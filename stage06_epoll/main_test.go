@@ -4,13 +4,17 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -35,7 +39,8 @@ const testDeadline = 5 * time.Second
 // testConfig has timeouts long enough never to fire in a test that does not
 // want them to, two loops, so that connections land on different ones, and
 // serves the app's routes without middleware.
-var testConfig = config{idleTimeout: testDeadline, headerTimeout: testDeadline, loops: 2, maxConns: 1000, handler: app.Handler()}
+var testConfig = config{idleTimeout: testDeadline, headerTimeout: testDeadline, loops: 2, maxConns: 1000, shutdownTimeout: testDeadline, handler: app.Handler(),
+	needsBody: app.TakesJSON, readsBody: app.RoutesContent}
 
 // startServer serves on a fresh port of 127.0.0.1 and returns its address.
 // Cleanup shuts the server down and checks that it returned.
@@ -48,16 +53,7 @@ func startServer(t *testing.T, cfg config) string {
 // look at its connection count. Fields of cfg left zero take testConfig's.
 func startServerGet(t *testing.T, cfg config) *server {
 	t.Helper()
-	if cfg.loops == 0 {
-		cfg.loops = testConfig.loops
-	}
-	if cfg.maxConns == 0 {
-		cfg.maxConns = testConfig.maxConns
-	}
-	if cfg.handler == nil {
-		cfg.handler = testConfig.handler
-	}
-	srv, err := listen("127.0.0.1:0", cfg)
+	srv, err := listen("127.0.0.1:0", withDefaults(cfg))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -72,6 +68,20 @@ func startServerGet(t *testing.T, cfg config) *server {
 		}
 	})
 	return srv
+}
+
+// withDefaults returns cfg with the fields left zero set to testConfig's.
+func withDefaults(cfg config) config {
+	if cfg.loops == 0 {
+		cfg.loops = testConfig.loops
+	}
+	if cfg.maxConns == 0 {
+		cfg.maxConns, cfg.shutdownTimeout = testConfig.maxConns, testConfig.shutdownTimeout
+	}
+	if cfg.handler == nil {
+		cfg.handler, cfg.needsBody, cfg.readsBody = testConfig.handler, testConfig.needsBody, testConfig.readsBody
+	}
+	return cfg
 }
 
 // client is one test connection with a reader that lives as long as it, as
@@ -216,6 +226,33 @@ func TestServeChunked(t *testing.T) {
 	assert.Equal(t, "after", body, "the chunked body was consumed exactly")
 }
 
+// TestServeAbsoluteForm checks that a target sent as a whole URL, as to a
+// proxy, is routed by its path (RFC 9112 §3.2.2).
+func TestServeAbsoluteForm(t *testing.T) {
+	c := dial(t, startServer(t, testConfig))
+	c.send("GET http://x/echo/abs HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, body := c.response()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "abs", body)
+}
+
+// TestServeJSONBody checks that a JSON body reaches its handler whole,
+// however it is framed: the serve loop reads it into Body first
+// (TakesJSON), where other bodies are left to their handlers or dropped.
+func TestServeJSONBody(t *testing.T) {
+	c := dial(t, startServer(t, testConfig))
+	c.send("POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		"5\r\n{\"nam\r\n9\r\ne\": \"Ada\"\r\n1\r\n}\r\n0\r\n\r\n")
+	resp, body := c.response()
+	assert.Equal(t, 201, resp.StatusCode, body)
+	var u User
+	require.NoError(t, json.Unmarshal([]byte(body), &u))
+	assert.Equal(t, "Ada", u.Name)
+	c.send(fmt.Sprintf("DELETE /users/%d HTTP/1.1\r\nHost: x\r\n\r\n", u.ID)) // leave the store as it was
+	resp, body = c.response()
+	assert.Equal(t, 204, resp.StatusCode, body)
+}
+
 func TestServeExpectContinue(t *testing.T) {
 	c := dial(t, startServer(t, testConfig))
 	c.send("GET /echo/go HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n")
@@ -252,6 +289,9 @@ func TestServeErrors(t *testing.T) {
 		{"space before colon", "GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400, `{"error":"whitespace between header field name and colon"}` + "\n"},
 		{"header too large", "GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", MaxHeaderBytes) + "\r\n\r\n", 431, `{"error":"request header fields too large"}` + "\n"},
 		{"body too large", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n", 413, `{"error":"request body too large"}` + "\n"},
+		{"target too long", "GET /" + strings.Repeat("a", 64<<10) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414, `{"error":"request target too long"}` + "\n"},
+		{"method too long", strings.Repeat("A", 64<<10) + " / HTTP/1.1\r\nHost: x\r\n\r\n", 501, `{"error":"method too long: not one this server implements"}` + "\n"},
+		{"unknown expectation", "GET / HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n", 417, `{"error":"unsupported expectation: only 100-continue is understood"}` + "\n"},
 		{"bad chunk after a good request", "GET / HTTP/1.1\r\nHost: x\r\n\r\nPOST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, `{"error":"malformed chunked body"}` + "\n"},
 	}
 	for _, tc := range tests {
@@ -347,6 +387,30 @@ func TestServeSlowHeaders(t *testing.T) {
 	assert.Empty(t, string(rest))
 }
 
+// TestServeSlowSteadyBody is issue 14's slow client: a body sent slowly but
+// steadily, for longer than the idle timeout in all, is read to its end,
+// because each read that brings bytes buys another idle timeout. One
+// deadline for the whole body cut it off half way. A client that stops
+// sending is still cut off, without an answer.
+func TestServeSlowSteadyBody(t *testing.T) {
+	cfg := testConfig
+	cfg.idleTimeout = 500 * time.Millisecond
+	addr := startServer(t, cfg)
+	const pieces, size = 40, 1 << 10
+	c := dial(t, addr)
+	c.send(fmt.Sprintf("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", pieces*size))
+	for range pieces {
+		time.Sleep(cfg.idleTimeout / 20)
+		c.send(strings.Repeat("x", size))
+	}
+	resp, _ := c.response()
+	assert.Equal(t, 404, resp.StatusCode, "answered once the whole body was in")
+
+	stalled := dial(t, addr)
+	stalled.send("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+	stalled.closed() // after the idle timeout, with no answer
+}
+
 func TestServeIdleTimeout(t *testing.T) {
 	c := dial(t, startServer(t, config{idleTimeout: 200 * time.Millisecond, headerTimeout: testDeadline}))
 	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -383,4 +447,181 @@ func TestRunStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	assert.NoError(t, run(ctx, "127.0.0.1:0", testConfig))
+}
+
+// liveHeap returns the bytes of heap in use once the garbage collector has
+// freed what nothing refers to.
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// TestServeFilesToStalledClients is issue 14's probe: 40 clients ask for
+// an 8 MiB file with a small receive buffer, read the head of the answer,
+// and never read on. The file is sent as the socket drains (sendfile), so
+// each costs the server what the kernel buffers, not the file: it used to
+// hold every file whole, 786 MiB for these 40.
+func TestServeFilesToStalledClients(t *testing.T) {
+	root, _ := fileTree(t)
+	const clients, size = 40, 8 << 20
+	require.NoError(t, os.WriteFile(filepath.Join(root, "big"), bytes.Repeat([]byte("x"), size), 0o644))
+	addr := startServer(t, testConfig)
+	before := liveHeap()
+	for range clients {
+		c := dial(t, addr)
+		require.NoError(t, c.conn.(*net.TCPConn).SetReadBuffer(4<<10))
+		c.send("GET /files/big HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(c.br, nil)
+		require.NoError(t, err)
+		require.Equal(t, 200, resp.StatusCode)
+	}
+	held := int64(liveHeap()) - int64(before)
+	assert.Less(t, held, int64(64<<20), "%d stalled downloads of %d MiB hold %d MiB", clients, size>>20, held>>20)
+}
+
+// TestServeDropsUnwantedBodies is issue 14's probe: 100 connections, each
+// sending a POST to a path nobody serves with a body of MaxBodyBytes, all
+// but its last byte. The loop takes each body as it arrives and drops it
+// (bodies.go); it used to keep every request whole in its buffer until
+// the request was complete, 205 MiB for these 100. The test waits until
+// the server's kernel has every byte, so that all the loop has not read
+// is in socket buffers, not its memory.
+func TestServeDropsUnwantedBodies(t *testing.T) {
+	const conns = 100
+	addr := startServer(t, testConfig)
+	before := liveHeap()
+	head := fmt.Sprintf("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", MaxBodyBytes)
+	chunk := make([]byte, 64<<10)
+	var clients []*client
+	for range conns {
+		c := dial(t, addr)
+		c.send(head)
+		for left := MaxBodyBytes - 1; left > 0; left -= len(chunk) {
+			_, err := c.conn.Write(chunk[:min(left, len(chunk))])
+			require.NoError(t, err)
+		}
+		clients = append(clients, c)
+	}
+	deadline := time.Now().Add(testDeadline)
+	for _, c := range clients {
+		for {
+			n, ok := unsent(c.conn)
+			if !ok {
+				t.Skip("this system cannot say what a connection has delivered")
+			}
+			if n == 0 {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "the server never took the bodies")
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	held := int64(liveHeap()) - int64(before)
+	assert.Less(t, held, int64(64<<20), "%d connections with %d MiB bodies hold %d MiB", conns, MaxBodyBytes>>20, held>>20)
+}
+
+// TestServeUpload sends a file in a chunked body of many chunks, as curl
+// sends one it is reading from a pipe: the loop keeps the body in a
+// temporary file of its own while it arrives, and the upload's handler,
+// unchanged since stage 4, reads it from there.
+func TestServeUpload(t *testing.T) {
+	root, _ := fileTree(t)
+	c := dial(t, startServer(t, testConfig))
+	var chunks strings.Builder
+	var want strings.Builder
+	for i := range 300 {
+		piece := fmt.Sprintf("piece %04d ", i) + strings.Repeat("u", 3000)
+		fmt.Fprintf(&chunks, "%x\r\n%s\r\n", len(piece), piece)
+		want.WriteString(piece)
+	}
+	c.send("POST /files/up.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks.String() + "0\r\n\r\n")
+	resp, _ := c.response()
+	require.Equal(t, 201, resp.StatusCode)
+	got, err := os.ReadFile(filepath.Join(root, "up.bin"))
+	require.NoError(t, err)
+	assert.Equal(t, want.String(), string(got))
+}
+
+// stoppable serves cfg on a fresh port and returns its address and a
+// function that starts a graceful shutdown; the channel that function
+// returns receives what serve returned (see stopped). Fields of cfg left
+// zero take testConfig's.
+func stoppable(t *testing.T, cfg config) (string, func() <-chan error) {
+	t.Helper()
+	srv, err := listen("127.0.0.1:0", withDefaults(cfg))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() { done <- srv.serve(ctx) }()
+	return srv.addr.String(), func() <-chan error {
+		cancel()
+		return done
+	}
+}
+
+// stopped waits for serve to return from the shutdown that done is from,
+// and fails the test if it does not within testDeadline.
+func stopped(t *testing.T, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(testDeadline):
+		t.Fatal("serve did not return after cancel")
+	}
+}
+
+// TestShutdownAnswersWhatWasSent is issue 14's probe of SIGTERM with
+// pipelined requests: a client sends 2,000 requests whose answers do not
+// fit in the sockets, and reads them only once the shutdown has begun.
+// Every request it sent is answered, then the connection closes. This
+// loop used to stop reading requests at the shutdown, and answer only
+// what it had already queued.
+func TestShutdownAnswersWhatWasSent(t *testing.T) {
+	cfg := testConfig
+	cfg.shutdownTimeout = time.Hour
+	addr, stop := stoppable(t, cfg)
+	c := dial(t, addr)
+	const n = 2000
+	var requests strings.Builder
+	for i := range n {
+		fmt.Fprintf(&requests, "GET /echo/%04d%s HTTP/1.1\r\nHost: x\r\n\r\n", i, strings.Repeat("x", 4<<10))
+	}
+	go io.WriteString(c.conn, requests.String()) // it blocks until the server reads
+	resp, _ := c.response()
+	require.Equal(t, 200, resp.StatusCode)
+
+	done := stop()
+	for i := 1; i < n; i++ {
+		resp, body := c.response()
+		require.Equal(t, 200, resp.StatusCode, "answer %d", i)
+		require.Equal(t, fmt.Sprintf("%04d", i), body[:4], "answer %d", i)
+	}
+	c.closed()
+	stopped(t, done)
+}
+
+// TestShutdownGivesUp is issue 14's probe of a client that never reads:
+// it held the shutdown until the idle timeout, which here is an hour.
+// -shutdown-timeout bounds the wait; then the connection is closed and
+// serve returns.
+func TestShutdownGivesUp(t *testing.T) {
+	serveBig(t, 8<<20)
+	cfg := testConfig
+	cfg.idleTimeout, cfg.shutdownTimeout = time.Hour, 200*time.Millisecond
+	addr, stop := stoppable(t, cfg)
+	c := dial(t, addr)
+	require.NoError(t, c.conn.(*net.TCPConn).SetReadBuffer(16<<10))
+	c.send("GET /files/big8388608 HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(c.br, nil)
+	require.NoError(t, err)
+	require.Equal(t, 200, resp.StatusCode)
+
+	stopped(t, stop())
+	_, err = io.Copy(io.Discard, resp.Body)
+	assert.Error(t, err, "the answer was cut short")
+	assert.NotErrorIs(t, err, os.ErrDeadlineExceeded, "the connection ends, with a reset or not")
 }

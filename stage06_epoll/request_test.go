@@ -32,7 +32,7 @@ var feeds = []struct {
 // not spell out the parser's private framing state.
 func exported(r *Request) Request {
 	c := *r
-	c.contentLength, c.chunked = 0, false
+	c.contentLength, c.chunked, c.authority = 0, false, ""
 	return c
 }
 
@@ -52,7 +52,7 @@ func ReadRequest(br *bufio.Reader) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := req.ReadBody(br); err != nil {
+	if err := req.ReadBody(); err != nil {
 		return nil, err
 	}
 	return req, nil
@@ -129,6 +129,27 @@ func TestReadRequest(t *testing.T) {
 		},
 		{name: "obs-text in value", in: "GET / HTTP/1.1\r\nHost: x\r\nX: caf\xc3\xa9\r\n\r\n", want: get("/", host, Field{"X", "caf\xc3\xa9"})},
 		{name: "empty lines before request line", in: "\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n", want: get("/", host)},
+		{
+			name: "absolute form: the path is routed, the host must be Host's",
+			in:   "GET http://X:4221/echo/abs?q HTTP/1.1\r\nHost: x:4221\r\n\r\n",
+			want: &Request{Method: "GET", Target: "http://X:4221/echo/abs?q", Path: "/echo/abs", RawQuery: "q", Version: "HTTP/1.1", Header: Header{{"Host", "x:4221"}}},
+		},
+		{
+			name: "absolute form without a path",
+			in:   "GET HTTPS://x?q HTTP/1.1\r\nHost: x\r\n\r\n",
+			want: &Request{Method: "GET", Target: "HTTPS://x?q", Path: "/", RawQuery: "q", Version: "HTTP/1.1", Header: Header{host}},
+		},
+		{
+			name: "absolute form in HTTP/1.0 without Host",
+			in:   "GET http://x/a HTTP/1.0\r\n\r\n",
+			want: &Request{Method: "GET", Target: "http://x/a", Path: "/a", Version: "HTTP/1.0"},
+		},
+		{
+			name: "asterisk form of OPTIONS",
+			in:   "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+			want: &Request{Method: "OPTIONS", Target: "*", Path: "*", Version: "HTTP/1.1", Header: Header{host}},
+		},
+		{name: "100-continue is the expectation understood", in: "GET / HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\n\r\n", want: get("/", host, Field{"Expect", "100-Continue"})},
 		{name: "unknown method is still a request", in: "BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", want: &Request{Method: "BREW", Target: "/pot", Path: "/pot", Version: "HTTP/1.1", Header: Header{host}}},
 		{
 			name: "Content-Length body, next request left unread",
@@ -190,8 +211,13 @@ func TestReadRequest(t *testing.T) {
 		{name: "bare LF line endings", in: "GET / HTTP/1.1\nHost: x\n\n", wantErr: ErrLineEnding, wantStatus: 400},
 		{name: "bare LF after a field", in: "GET / HTTP/1.1\r\nHost: x\n\r\n", wantErr: ErrLineEnding, wantStatus: 400},
 		{name: "bare LF empty line", in: "GET / HTTP/1.1\r\nHost: x\r\n\n", wantErr: ErrLineEnding, wantStatus: 400},
-		{name: "absolute-form target", in: "GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
-		{name: "asterisk-form target", in: "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
+		{name: "absolute form with another host", in: "GET http://y/ HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrHostMismatch, wantStatus: 400},
+		{name: "absolute form with userinfo", in: "GET http://u@x/ HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
+		{name: "absolute form of another scheme", in: "GET ftp://x/ HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
+		{name: "absolute form without a host", in: "GET http:///a HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
+		{name: "absolute form still needs Host in HTTP/1.1", in: "GET http://x/ HTTP/1.1\r\n\r\n", wantErr: ErrMissingHost, wantStatus: 400},
+		{name: "asterisk form for another method", in: "GET * HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
+		{name: "authority form", in: "CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
 		{name: "relative target", in: "GET abc HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
 		{name: "fragment in target", in: "GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
 		{name: "non-ASCII target", in: "GET /caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrTarget, wantStatus: 400},
@@ -221,7 +247,12 @@ func TestReadRequest(t *testing.T) {
 		{name: "empty name", in: "GET / HTTP/1.1\r\nHost: x\r\n: y\r\n\r\n", wantErr: ErrHeaderLine, wantStatus: 400},
 		{name: "obsolete line folding", in: "GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n", wantErr: ErrHeaderLine, wantStatus: 400},
 		{name: "header section one byte too large", in: bigHead(MaxHeaderBytes + 1), wantErr: ErrHeaderTooLarge, wantStatus: 431},
-		{name: "request line too large", in: "GET /" + strings.Repeat("a", MaxHeaderBytes) + " HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrHeaderTooLarge, wantStatus: 431},
+		{name: "target too long", in: "GET /" + strings.Repeat("a", MaxHeaderBytes) + " HTTP/1.1\r\nHost: x\r\n\r\n", wantErr: ErrURITooLong, wantStatus: 414},
+		{name: "target too long, no line end yet", in: "GET /" + strings.Repeat("a", MaxHeaderBytes), wantErr: ErrURITooLong, wantStatus: 414},
+		{name: "method too long", in: strings.Repeat("A", MaxHeaderBytes+1), wantErr: ErrMethodTooLong, wantStatus: 501},
+		{name: "junk too long is not a method", in: strings.Repeat("\x80", MaxHeaderBytes+1), wantErr: ErrRequestLine, wantStatus: 400},
+		{name: "version too long", in: "GET / " + strings.Repeat("H", MaxHeaderBytes), wantErr: ErrHeaderTooLarge, wantStatus: 431},
+		{name: "target too long after empty lines", in: "\r\n\r\nGET /" + strings.Repeat("a", MaxHeaderBytes-8), wantErr: ErrURITooLong, wantStatus: 414},
 		{name: "too many fields", in: "GET / HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X: y\r\n", MaxHeaderBytes/6) + "\r\n", wantErr: ErrHeaderTooLarge, wantStatus: 431},
 		{name: "too large, no line end yet", in: "GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("a", MaxHeaderBytes), wantErr: ErrHeaderTooLarge, wantStatus: 431},
 
@@ -230,6 +261,10 @@ func TestReadRequest(t *testing.T) {
 		{name: "two Host fields", in: "GET / HTTP/1.1\r\nHost: x\r\nhost: y\r\n\r\n", wantErr: ErrMultipleHost, wantStatus: 400},
 		{name: "two Host fields in HTTP/1.0", in: "GET / HTTP/1.0\r\nHost: x\r\nHost: x\r\n\r\n", wantErr: ErrMultipleHost, wantStatus: 400},
 		{name: "invalid Host", in: "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", wantErr: ErrInvalidHost, wantStatus: 400},
+
+		// Expect.
+		{name: "an expectation other than 100-continue", in: "PUT / HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\nx", wantErr: ErrExpectation, wantStatus: 417},
+		{name: "100-continue and another", in: "GET / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue, x\r\n\r\n", wantErr: ErrExpectation, wantStatus: 417},
 
 		// Content-Length.
 		{name: "Content-Length not a number", in: "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", wantErr: ErrContentLength, wantStatus: 400},
@@ -341,7 +376,7 @@ func TestReadRequestHeadLeavesBody(t *testing.T) {
 	assert.True(t, req.ExpectsContinue())
 	assert.Nil(t, req.Body)
 	assert.Equal(t, 4, br.Buffered(), "the body is still unread")
-	require.NoError(t, req.ReadBody(br))
+	require.NoError(t, req.ReadBody())
 	assert.Equal(t, "body", string(req.Body))
 }
 
@@ -355,7 +390,6 @@ func TestExpectsContinue(t *testing.T) {
 		{"chunked, any case", "PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\nTransfer-Encoding: chunked\r\n\r\n", true},
 		{"no body to wait for", "GET / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n", false},
 		{"HTTP/1.0 ignores it", "PUT / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", false},
-		{"other expectation", "PUT / HTTP/1.1\r\nHost: x\r\nExpect: something\r\nContent-Length: 1\r\n\r\n", false},
 		{"no Expect", "PUT / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n", false},
 	}
 	for _, tc := range tests {

@@ -14,6 +14,11 @@ type Response struct {
 	// Connection, which Write adds itself and a handler must not set.
 	Header Header
 	Body   []byte
+	// Stream, when not nil, is the body instead of Body: StreamSize bytes,
+	// read as the connection takes them, for an answer too large to hold
+	// in memory, such as a file. Write closes it, sent or not.
+	Stream     io.ReadCloser
+	StreamSize int64
 	// Close says the server closes the connection after this response, so
 	// Write adds "Connection: close" (RFC 9112 §9.6) and the client knows
 	// not to send another request on it.
@@ -52,8 +57,29 @@ func textResponse(status int, body string) *Response {
 // which RFC 9110 §8.6 forbids in them. A response to HEAD has the fields
 // GET would get, Content-Type and Content-Length included, and no body
 // (RFC 9110 §9.3.2).
+//
+// A Stream is copied to w with io.CopyN after the head. When w leads to
+// a TCP connection and the Stream is a file, the copy is sendfile(2): the
+// kernel sends the file from its page cache as the socket drains, and
+// the server holds none of it.
 func (r *Response) Write(w io.Writer) error {
-	var b []byte
+	if r.Stream != nil {
+		defer r.Stream.Close()
+	}
+	b := r.appendHead(nil)
+	sendBody := hasContent(r.Status) && !r.Head
+	if sendBody {
+		b = append(b, r.Body...)
+	}
+	if _, err := w.Write(b); err != nil || r.Stream == nil || !sendBody {
+		return err
+	}
+	_, err := io.CopyN(w, r.Stream, r.StreamSize)
+	return err
+}
+
+// appendHead appends r's status line and header section to b.
+func (r *Response) appendHead(b []byte) []byte {
 	b = append(b, "HTTP/1.1 "...)
 	b = strconv.AppendInt(b, int64(r.Status), 10)
 	b = append(b, ' ')
@@ -63,23 +89,33 @@ func (r *Response) Write(w io.Writer) error {
 		b = appendField(b, f.Name, f.Value)
 	}
 	content := hasContent(r.Status)
-	if content && len(r.Body) > 0 && r.Header.Get("Content-Type") == "" {
+	if content && r.BodyLen() > 0 && r.Header.Get("Content-Type") == "" {
 		b = appendField(b, "Content-Type", "application/octet-stream")
 	}
 	if content {
-		b = appendField(b, "Content-Length", strconv.Itoa(len(r.Body)))
+		b = appendField(b, "Content-Length", strconv.FormatInt(r.BodyLen(), 10))
 	}
 	if r.Close {
 		b = appendField(b, "Connection", "close")
 	} else if r.KeepAlive {
 		b = appendField(b, "Connection", "keep-alive")
 	}
-	b = append(b, "\r\n"...)
-	if content && !r.Head {
-		b = append(b, r.Body...)
+	return append(b, "\r\n"...)
+}
+
+// BodyLen returns the length of the body, Body's or the Stream's.
+func (r *Response) BodyLen() int64 {
+	if r.Stream != nil {
+		return r.StreamSize
 	}
-	_, err := w.Write(b)
-	return err
+	return int64(len(r.Body))
+}
+
+// release closes the Stream of a response that will never be written.
+func (r *Response) release() {
+	if r.Stream != nil {
+		r.Stream.Close()
+	}
 }
 
 // hasContent reports whether a response with this status can have
@@ -126,14 +162,20 @@ func StatusText(status int) string {
 		return "Conflict"
 	case 413:
 		return "Content Too Large"
+	case 414:
+		return "URI Too Long"
 	case 415:
 		return "Unsupported Media Type"
+	case 417:
+		return "Expectation Failed"
 	case 431:
 		return "Request Header Fields Too Large" // RFC 6585 §5
 	case 500:
 		return "Internal Server Error"
 	case 501:
 		return "Not Implemented"
+	case 503:
+		return "Service Unavailable"
 	case 505:
 		return "HTTP Version Not Supported"
 	case 507:

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log"
 	"net"
 	"sync"
@@ -86,5 +87,40 @@ func (s *server) shutdown() {
 		if l.poller != nil {
 			l.poller.wake()
 		}
+	}
+}
+
+var errShutdownTimeout = errors.New("closed by the shutdown, its answer unfinished")
+
+// drain starts the shutdown of this loop, as the earlier stages' connSet
+// does for goroutines: close the listening socket, so the kernel sends new
+// connections nowhere, close every connection that waits for a request,
+// and let the others finish. A connection answering a request writes its
+// answer, reads the requests its client sent behind it, answers them, and
+// closes once it has nothing more to do (settle). After shutdownTimeout
+// the sweep closes whatever is left, a client that never reads included.
+func (l *loop) drain() {
+	l.draining = true
+	l.drainBy = l.now.Add(l.cfg.shutdownTimeout)
+	unix.Close(l.lfd)
+	l.lfd = -1
+	for _, c := range l.conns {
+		l.settle(c)
+	}
+}
+
+// settle closes a connection that has nothing left to do once the server
+// is shutting down: no answer to write, no body to read, no request in
+// its buffer. One with part of a request gets drainWait for the rest.
+func (l *loop) settle(c *conn) {
+	switch {
+	case c.state != connOpen, c.pending.headDone(), len(c.out) > 0, c.body != nil:
+		// Lingering or closing already, or answering a request.
+	case len(c.in) > 0:
+		if d := l.now.Add(drainWait); d.Before(c.deadline) {
+			c.deadline = d
+		}
+	default:
+		l.closeConn(c, nil)
 	}
 }
