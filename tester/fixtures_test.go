@@ -203,12 +203,4 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 		ts.Check(err)
 		ts.Setenv(args[0], port)
 	},
-	// runexcept VAR SLUG... sets VAR to a -run pattern for every check but
-	// those named.
-	"runexcept": func(ts *testscript.TestScript, neg bool, args []string) {
-		if neg || len(args) < 2 {
-			ts.Fatalf("usage: runexcept VAR SLUG...")
-		}
-		ts.Setenv(args[0], runPatternExcept(args[1:]...))
-	},
 }

@@ -55,15 +55,12 @@ func TestScripts(t *testing.T) {
 }
 
 // scriptCondition answers the scripts' own conditions: [procfs], a /proc
-// from which the tester reads a server's memory, and [awaits414], the
-// references before branch harden (see referenceAwaits414).
+// from which the tester reads a server's memory.
 func scriptCondition(cond string) (bool, error) {
 	switch cond {
 	case "procfs":
 		_, err := os.Stat("/proc/self/statm")
 		return err == nil, nil
-	case "awaits414":
-		return referenceAwaits414(), nil
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
 }

@@ -34,12 +34,6 @@ type pendingFix struct {
 	why   string
 }
 
-func init() {
-	if referenceAwaits414() {
-		pendingReferenceFixes[awaitingReference] = pendingFix{5, "the references answer a target past the head's limit with 431, not 414, until branch harden is merged (issue 14, Statuses)"}
-	}
-}
-
 // TestReferencesPedantic is "go run ./tester -pedantic": every stage's
 // reference passes every check of its stage, the strict ones included, with
 // warnings made failures, since the references are what -pedantic holds a
@@ -103,9 +97,6 @@ func TestReproduceLines(t *testing.T) {
 			t.Parallel()
 			ref := startReference(t, r.ref)
 			args := append(r.flags, "-addr", ref.addr, "-directory", ref.dir, "-seed", "1", "-timeout", "10s")
-			if r.ref >= 5 && r.name != "codecrafters" && referenceAwaits414() {
-				args = append(args, "-run", runPatternExcept(awaitingReference)) // TODO(harden)
-			}
 			o, err := parseFlags(args, io.Discard)
 			require.NoError(t, err)
 			result, err := run(context.Background(), o, &reporter{w: io.Discard})
