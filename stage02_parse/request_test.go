@@ -121,6 +121,7 @@ func TestReadRequest(t *testing.T) {
 			in:   "GET / HTTP/1.0\r\n\r\n",
 			want: &Request{Method: "GET", Target: "/", Path: "/", Version: "HTTP/1.0"},
 		},
+		{name: "HTTP/1.2 served as HTTP/1.1", in: "GET / HTTP/1.2\r\nHost: x\r\n\r\n", want: get("/", host)},
 		{name: "field name case kept", in: "GET / HTTP/1.1\r\nhOsT: x\r\n\r\n", want: get("/", Field{"hOsT", "x"})},
 		{
 			name: "optional whitespace trimmed, inner kept",
@@ -224,7 +225,6 @@ func TestReadRequest(t *testing.T) {
 
 		// Versions.
 		{name: "HTTP/2.0", in: "GET / HTTP/2.0\r\nHost: x\r\n\r\n", wantErr: ErrUnsupportedVersion, wantStatus: 505},
-		{name: "HTTP/1.2", in: "GET / HTTP/1.2\r\nHost: x\r\n\r\n", wantErr: ErrUnsupportedVersion, wantStatus: 505},
 		{name: "HTTP/0.9", in: "GET / HTTP/0.9\r\n\r\n", wantErr: ErrUnsupportedVersion, wantStatus: 505},
 		{name: "HTTP/1", in: "GET / HTTP/1\r\nHost: x\r\n\r\n", wantErr: ErrVersion, wantStatus: 400},
 		{name: "lowercase http", in: "GET / http/1.1\r\nHost: x\r\n\r\n", wantErr: ErrVersion, wantStatus: 400},

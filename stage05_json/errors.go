@@ -39,8 +39,8 @@ var (
 	// (RFC 9112 §2.3), so it is a malformed request rather than one of an
 	// unsupported version.
 	ErrVersion = &StatusError{400, "malformed HTTP version"}
-	// ErrUnsupportedVersion means a well-formed version other than
-	// HTTP/1.0 and HTTP/1.1 (RFC 9110 §15.6.6).
+	// ErrUnsupportedVersion means a well-formed version of another major
+	// version than HTTP/1 (RFC 9110 §15.6.6).
 	ErrUnsupportedVersion = &StatusError{505, "HTTP version not supported"}
 	// ErrLineEnding means a line ended in a bare LF instead of CRLF.
 	ErrLineEnding = &StatusError{400, "line does not end in CRLF"}

@@ -232,7 +232,8 @@ func parseRequestLine(line string) (*Request, error) {
 	if !ok1 || !ok2 || strings.Contains(version, " ") || !isToken(method) {
 		return nil, ErrRequestLine
 	}
-	if err := checkVersion(version); err != nil {
+	version, err := parseVersion(version)
+	if err != nil {
 		return nil, err
 	}
 	req := &Request{Method: method, Target: target, Version: version}
@@ -260,18 +261,24 @@ func requestLineTooLong(partial string) error {
 	return ErrHeaderTooLarge
 }
 
-// checkVersion accepts HTTP/1.0 and HTTP/1.1. The version is
-// "HTTP/" DIGIT "." DIGIT, case-sensitive (RFC 9112 §2.3): anything else is
-// not a version at all (400), while a well-formed version this server does
-// not speak, such as HTTP/2.0 or HTTP/1.2, is answered 505.
-func checkVersion(v string) error {
+// parseVersion accepts HTTP/1.0 and HTTP/1.1, and returns the version the
+// request is served as. The version is "HTTP/" DIGIT "." DIGIT,
+// case-sensitive (RFC 9112 §2.3): anything else is not a version at all
+// (400). A later minor version of HTTP/1, such as HTTP/1.2, is served as
+// HTTP/1.1, the highest this server speaks, since minor versions only add
+// what an older recipient may ignore (RFC 9110 §2.5). Any other major
+// version, HTTP/2.0 or HTTP/0.9, is answered 505.
+func parseVersion(v string) (string, error) {
 	if len(v) != len("HTTP/1.1") || v[:5] != "HTTP/" || !isDigit(v[5]) || v[6] != '.' || !isDigit(v[7]) {
-		return ErrVersion
+		return "", ErrVersion
 	}
-	if v != "HTTP/1.1" && v != "HTTP/1.0" {
-		return ErrUnsupportedVersion
+	switch {
+	case v == "HTTP/1.0":
+		return v, nil
+	case v[5] == '1':
+		return "HTTP/1.1", nil
 	}
-	return nil
+	return "", ErrUnsupportedVersion
 }
 
 // readFields reads field lines up to the empty line that ends them, from a

@@ -23,9 +23,7 @@ import (
 // have yet, each with the reason. TestReferencesPedantic runs every other
 // check with -pedantic, and requires each of these to still fail, so that
 // the list is shortened the day a reference is fixed.
-var pendingReferenceFixes = map[string]pendingFix{
-	"version-505": {2, "the references answer HTTP/1.2 with 505; RFC 9110 §2.5 advises serving it as 1.1, which they are to learn (issue 10)"},
-}
+var pendingReferenceFixes = map[string]pendingFix{}
 
 // pendingFix is a check a reference does not pass yet: the stage whose
 // reference is run against it, and why it fails.
