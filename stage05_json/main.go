@@ -14,7 +14,9 @@
 // the answers a lookup leads to, router_regex.go and router_radix.go the
 // two matchers, handlers.go the routes, files.go the file routes, json.go
 // turns values and errors into JSON, users.go the users resource, gzip.go
-// the compression, middleware.go what else wraps the routes, and main.go
+// the compression, middleware.go what else wraps the routes, cors.go,
+// ratelimit.go and auth.go the API middleware that flags turn on,
+// errorhandlers.go the hook that shapes every error's body, and main.go
 // runs the connections.
 package main
 
@@ -42,6 +44,12 @@ func main() {
 	matcherName := flag.String("router", "radix", "how routes are matched: radix (a radix tree) or regex (a list of regular expressions)")
 	directory := flag.String("directory", "", "the directory that GET and POST /files/ read and write; without it they answer 404")
 	flag.IntVar(&users.max, "max-users", defaultMaxUsers, "most users the store holds; a POST /users past it is answered 507")
+	var corsOrigins originList
+	flag.Var(&corsOrigins, "cors-origin", "let pages from this `ORIGIN`, scheme://host[:port], call the API from a browser (CORS); repeat it for more")
+	rate := flag.Float64("rate", 0, "requests a second one client address may make on average, more answered 429; 0 turns rate limiting off")
+	burst := flag.Int("burst", 0, "requests one client address may make at once, before -rate holds it back; 0 means -rate rounded up")
+	tokenFile := flag.String("token-file", "", "require Authorization: Bearer with a token of this `FILE`, one a line, to create, change or delete users")
+	problemJSON := flag.Bool("problem-details", false, "answer every error as RFC 9457 problem details, application/problem+json, through error handlers")
 	flag.Parse()
 
 	log.SetPrefix("[json] ")
@@ -56,11 +64,24 @@ func main() {
 	if filesDir, err = resolveDir(*directory); err != nil {
 		log.Fatalf("--directory: %v", err)
 	}
+	limit, err := rateLimit(*rate, *burst)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := tokens.load(*tokenFile); err != nil {
+		log.Fatalf("-token-file: %v", err)
+	}
+	if *problemJSON {
+		useProblemDetails(app)
+	}
 
 	// The first middleware is the outermost: the access log sees the 500
 	// that recoverer makes of a panic, and gzip, innermost, compresses what
 	// the handlers return, so the access log counts the bytes sent.
-	app.Use(accessLog, recoverer, gzipMiddleware)
+	// CORS comes before the rate limit, so that a 429 still tells the
+	// browser that its page may read it; without their flags both add
+	// nothing.
+	app.Use(accessLog, recoverer, cors(corsOrigins), limit, gzipMiddleware)
 	cfg.handler = app.Handler()
 	log.Printf("routes (%s router):", *matcherName)
 	app.WriteRoutes(log.Writer())
@@ -215,6 +236,7 @@ func serveRequests(conn net.Conn, cfg config) (int, error) {
 		if err != nil {
 			return n, refuse(conn, bw, cfg, err)
 		}
+		req.RemoteAddr = conn.RemoteAddr().String()
 
 		// Reading the body, any 100 Continue and writing the answer share
 		// one deadline, idleTimeout from here.
