@@ -66,15 +66,3 @@ func TestErrorHandlerPerStatus(t *testing.T) {
 	assert.Panics(t, func() { app.ErrorHandler(200, problemDetails) })
 	assert.Panics(t, func() { app.ErrorHandler(404, nil) })
 }
-
-// TestServeParserErrorAsProblem checks the parser's refusal, which the
-// serve loop writes before any handler runs.
-func TestServeParserErrorAsProblem(t *testing.T) {
-	withProblemDetails(t)
-	c := dial(t, startServer(t, testConfig))
-	c.send("POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2097152\r\n\r\n")
-	resp, body := c.response()
-	assert.Equal(t, 413, resp.StatusCode)
-	assert.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
-	assert.JSONEq(t, `{"type":"about:blank","title":"Content Too Large","status":413,"detail":"request body too large"}`, body)
-}

@@ -139,14 +139,3 @@ func TestRateLimitFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, burst)
 }
-
-// TestServeSetsRemoteAddr checks that the serve loop tells the handler who
-// is on the other end of the connection.
-func TestServeSetsRemoteAddr(t *testing.T) {
-	cfg := testConfig
-	cfg.handler = func(req *Request) *Response { return textResponse(200, req.RemoteAddr) }
-	c := dial(t, startServer(t, cfg))
-	c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-	_, body := c.response()
-	assert.Equal(t, c.conn.LocalAddr().String(), body)
-}

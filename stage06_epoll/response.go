@@ -116,6 +116,8 @@ func StatusText(status int) string {
 		return "Permanent Redirect"
 	case 400:
 		return "Bad Request"
+	case 401:
+		return "Unauthorized"
 	case 403:
 		return "Forbidden"
 	case 404:
@@ -128,6 +130,8 @@ func StatusText(status int) string {
 		return "Content Too Large"
 	case 415:
 		return "Unsupported Media Type"
+	case 429:
+		return "Too Many Requests" // RFC 6585 §4
 	case 431:
 		return "Request Header Fields Too Large" // RFC 6585 §5
 	case 500:
