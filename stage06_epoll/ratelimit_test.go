@@ -139,3 +139,26 @@ func TestRateLimitFlags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, burst)
 }
+
+// BenchmarkRateLimiterTake measures one request's cost to the limiter:
+// one busy address, and a flood of new addresses that keeps the limiter
+// at its cap, evicting a bucket for each.
+func BenchmarkRateLimiterTake(b *testing.B) {
+	b.Run("one-address", func(b *testing.B) {
+		l := newRateLimiter(1e9, 1<<30)
+		for i := 0; i < b.N; i++ {
+			l.take("192.0.2.1")
+		}
+	})
+	b.Run("new-address-each", func(b *testing.B) {
+		l := newRateLimiter(1, 1)
+		keys := make([]string, 2*maxBuckets)
+		for i := range keys {
+			keys[i] = fmt.Sprintf("10.%d.%d.%d", i>>16, i>>8&255, i&255)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			l.take(keys[i%len(keys)])
+		}
+	})
+}
