@@ -13,6 +13,7 @@
 //	go run ./tester -stage 2 -cmd 'python3 app.py'
 //	go run ./tester -stage 2 -addr localhost:4221
 //	go run ./tester -stage 2 -list        the checks of stage 2, and what they require
+//	go run ./tester -stage 5 -api         with the API middleware's checks, each server restarted with their flags
 //	go run ./tester -codecrafters -dir ~/codecrafters-http-server-go
 //	                                      CodeCrafters' 14 stages as its tester judges
 //	                                      them, then warnings of what real clients need
