@@ -52,15 +52,7 @@ func apiErrorHandlers(t *T) error {
 // parserProblem announces a body over the parser's limit: its 413, which
 // no handler writes, must be a problem too.
 func (t *T) parserProblem() error {
-	const announced = 2 << 20
-	head := []byte(fmt.Sprintf("POST /users HTTP/1.1\r\nHost: localhost:%s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", codecraftersPort, announced))
-	t.reproduceHTTP(t.curlPiped(fmt.Sprintf("head -c %d /dev/zero", announced), "POST", "/users", jsonHeaders), 413)
-	c, err := t.dialAndSend(append(head, bytes.Repeat([]byte(" "), 64*1024)...))
-	defer c.Close()
-	if err != nil {
-		return err
-	}
-	resp, err := t.expectResponse(c, head, want{code: 413, more: true})
+	head, resp, err := t.askTooLarge()
 	if err == nil {
 		err = t.expectProblem(head, resp)
 	}
