@@ -34,8 +34,16 @@ func JSON(h JSONHandler) Handler {
 // jsonResponse returns a response with v encoded as JSON, or no body at
 // all when v is nil, as a 204 needs. A value that cannot be encoded (a
 // channel, a func) is a bug in the handler, so it becomes a 500 and a log
-// line, not a half-written body.
+// line, not a half-written body. An *APIError goes to the error handler
+// the application registered for its status, if there is one: every
+// error answer of this stage is made here, so that is how a handler
+// reaches them all (see errorhandlers.go).
 func jsonResponse(status int, v any) *Response {
+	if e, ok := v.(*APIError); ok {
+		if resp := app.renderError(status, e); resp != nil {
+			return resp
+		}
+	}
 	if v == nil {
 		return &Response{Status: status}
 	}

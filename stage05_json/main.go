@@ -14,7 +14,9 @@
 // the answers a lookup leads to, router_regex.go and router_radix.go the
 // two matchers, handlers.go the routes, files.go the file routes, json.go
 // turns values and errors into JSON, users.go the users resource, gzip.go
-// the compression, middleware.go what else wraps the routes, and main.go
+// the compression, middleware.go what else wraps the routes, cors.go,
+// ratelimit.go and auth.go the API middleware that flags turn on,
+// errorhandlers.go the hook that shapes every error's body, and main.go
 // runs the connections.
 package main
 
@@ -43,6 +45,12 @@ func main() {
 	flag.IntVar(&users.max, "max-users", defaultMaxUsers, "most users the store holds; a POST /users past it is answered 507")
 	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "most connections open at once; more are answered 503 and closed")
 	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM or Ctrl-C, how long the answers already started may take before the server closes their connections")
+	var corsOrigins originList
+	flag.Var(&corsOrigins, "cors-origin", "let pages from this `ORIGIN`, scheme://host[:port], call the API from a browser (CORS); repeat it for more")
+	rate := flag.Float64("rate", 0, "requests a second one client address may make on average, more answered 429; 0 turns rate limiting off")
+	burst := flag.Int("burst", 0, "requests one client address may make at once, before -rate holds it back; 0 means -rate rounded up")
+	tokenFile := flag.String("token-file", "", "require Authorization: Bearer with a token of this `FILE`, one a line, to create, change or delete users")
+	problemJSON := flag.Bool("problem-details", false, "answer every error as RFC 9457 problem details, application/problem+json, through error handlers")
 	flag.Parse()
 	if cfg.maxConns < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 || cfg.shutdownTimeout < 0 {
 		fmt.Fprintln(os.Stderr, "-max-conns must be at least 1, and the timeouts positive")
@@ -61,11 +69,24 @@ func main() {
 	if filesRoot, err = openDir(*directory); err != nil {
 		log.Fatalf("--directory: %v", err)
 	}
+	limit, err := rateLimit(*rate, *burst)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := tokens.load(*tokenFile); err != nil {
+		log.Fatalf("-token-file: %v", err)
+	}
+	if *problemJSON {
+		useProblemDetails(app)
+	}
 
 	// The first middleware is the outermost: the access log sees the 500
 	// that recoverer makes of a panic, and gzip, innermost, compresses what
 	// the handlers return, so the access log counts the bytes sent.
-	app.Use(accessLog, recoverer, gzipMiddleware)
+	// CORS comes before the rate limit, so that a 429 still tells the
+	// browser that its page may read it; without their flags both add
+	// nothing.
+	app.Use(accessLog, recoverer, cors(corsOrigins), limit, gzipMiddleware)
 	cfg.handler = app.Handler()
 	cfg.needsBody = app.TakesJSON
 	log.Printf("routes (%s router):", *matcherName)
@@ -205,6 +226,7 @@ func serveRequests(conn net.Conn, cfg config, conns *connSet) (int, error) {
 			return n, refuse(conn, bw, err)
 		}
 		conns.answering(conn)
+		req.RemoteAddr = conn.RemoteAddr().String()
 
 		// From here to the end of the answer, the client may take its
 		// time, as long as it never stalls for idleTimeout: every read of

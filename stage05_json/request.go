@@ -91,6 +91,11 @@ type Request struct {
 	// id=42 for /users/:id, percent-decoded. The router fills them in
 	// just before it calls the route's handler; the parser leaves them nil.
 	Params Params
+	// RemoteAddr is the address of the client, host:port, as the
+	// connection reports it. The bytes of a request do not say who sent
+	// them, so the serve loop sets it, after the parser; the rate limiter
+	// counts requests by it. Tests that call a handler directly leave it "".
+	RemoteAddr string
 
 	contentLength int64     // the body length Content-Length announced, 0 without one
 	chunked       bool      // the body uses the chunked transfer coding

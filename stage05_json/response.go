@@ -152,6 +152,8 @@ func StatusText(status int) string {
 		return "Permanent Redirect"
 	case 400:
 		return "Bad Request"
+	case 401:
+		return "Unauthorized"
 	case 403:
 		return "Forbidden"
 	case 404:
@@ -168,6 +170,8 @@ func StatusText(status int) string {
 		return "Unsupported Media Type"
 	case 417:
 		return "Expectation Failed"
+	case 429:
+		return "Too Many Requests" // RFC 6585 §4
 	case 431:
 		return "Request Header Fields Too Large" // RFC 6585 §5
 	case 500:

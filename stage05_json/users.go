@@ -18,14 +18,18 @@ import (
 // to this store, which is how a handler gets at state without a global
 // variable per piece of it. Tests build their own store. main sets its
 // bound from -max-users.
+//
+// The routes that change the store name their own middleware, after the
+// handler: with -token-file, tokens.require answers 401 unless the
+// request carries one of its bearer tokens. Reading needs none.
 var users = newUserStore(defaultMaxUsers)
 
 var (
 	_ = app.GET("/users", users.list)
-	_ = app.POST("/users", users.create)
+	_ = app.POST("/users", users.create, tokens.require)
 	_ = app.GET("/users/:id", JSON(users.get))
-	_ = app.Handle("PUT", "/users/:id", JSON(users.update))
-	_ = app.Handle("DELETE", "/users/:id", JSON(users.remove))
+	_ = app.Handle("PUT", "/users/:id", JSON(users.update), tokens.require)
+	_ = app.Handle("DELETE", "/users/:id", JSON(users.remove), tokens.require)
 )
 
 // User is the resource as clients see it.

@@ -162,6 +162,7 @@ func (c *conn) headArrived() {
 // here, on the loop, so a slow handler delays every connection of the loop
 // (see the package comment).
 func (c *conn) answer(req *Request) {
+	req.RemoteAddr = c.peer
 	start := time.Now()
 	resp := c.loop.cfg.handler(req)
 	c.loop.logAccess(req, resp, time.Since(start))

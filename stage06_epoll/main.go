@@ -58,6 +58,12 @@ func main() {
 	matcherName := flag.String("router", "radix", "how routes are matched: radix (a radix tree) or regex (a list of regular expressions)")
 	directory := flag.String("directory", "", "the directory that GET and POST /files/ read and write; without it they answer 404")
 	flag.IntVar(&users.max, "max-users", defaultMaxUsers, "most users the store holds; a POST /users past it is answered 507")
+	var corsOrigins originList
+	flag.Var(&corsOrigins, "cors-origin", "let pages from this `ORIGIN`, scheme://host[:port], call the API from a browser (CORS); repeat it for more")
+	rate := flag.Float64("rate", 0, "requests a second one client address may make on average, more answered 429; 0 turns rate limiting off")
+	burst := flag.Int("burst", 0, "requests one client address may make at once, before -rate holds it back; 0 means -rate rounded up")
+	tokenFile := flag.String("token-file", "", "require Authorization: Bearer with a token of this `FILE`, one a line, to create, change or delete users")
+	problemJSON := flag.Bool("problem-details", false, "answer every error as RFC 9457 problem details, application/problem+json, through error handlers")
 	flag.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "number of event loops, each on its own thread and listening socket")
 	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "most connections open at once; more are answered 503 and closed")
 	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM or Ctrl-C, how long the answers already started may take before the server closes their connections")
@@ -80,13 +86,25 @@ func main() {
 	if filesRoot, err = openDir(*directory); err != nil {
 		log.Fatalf("--directory: %v", err)
 	}
+	limit, err := rateLimit(*rate, *burst)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := tokens.load(*tokenFile); err != nil {
+		log.Fatalf("-token-file: %v", err)
+	}
+	if *problemJSON {
+		useProblemDetails(app)
+	}
 
 	// The first middleware is the outermost: recoverer turns a panic in
 	// gzip or a handler into a 500, and gzip, innermost, compresses what
 	// the handlers return. The access log is no longer middleware: each
 	// loop writes its own (see looplog.go), and sees the 500 and the
-	// bytes sent.
-	app.Use(recoverer, gzipMiddleware)
+	// bytes sent. CORS comes before the rate limit, so that a 429 still
+	// tells the browser that its page may read it; without their flags
+	// both add nothing.
+	app.Use(recoverer, cors(corsOrigins), limit, gzipMiddleware)
 	cfg.handler = app.Handler()
 	cfg.needsBody, cfg.readsBody, cfg.log = app.TakesJSON, app.RoutesContent, log.Writer()
 	log.Printf("routes (%s router):", *matcherName)

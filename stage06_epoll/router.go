@@ -45,6 +45,9 @@ type Router struct {
 	// and WriteRoutes can print them.
 	routes     []registration
 	middleware []Middleware
+	// errorHandlers shape the error answers of one status each; see
+	// ErrorHandler in errorhandlers.go.
+	errorHandlers map[int]ErrorHandler
 
 	// NotFound answers a path no route matches; MethodNotAllowed a path
 	// whose routes do not have the request's method, given the value of
@@ -57,10 +60,14 @@ type Router struct {
 	BadRequest       func(msg string) *Response
 }
 
-// registration is one route as the program registered it.
+// registration is one route as the program registered it. Route.Handler
+// is what the matcher serves: handler wrapped in the route's own
+// middleware, if it has any.
 type registration struct {
 	Route
-	site string // the file:line that registered it
+	handler Handler      // the handler as registered, for the route table
+	mw      []Middleware // the route's own middleware, outermost first
+	site    string       // the file:line that registered it
 }
 
 // matchers are the matchers a Router can use, by the name that SetMatcher
@@ -115,21 +122,28 @@ func (rt *Router) SetMatcher(name string) error {
 // conflicts with a route already registered, and on a method and pattern
 // registered twice: all are mistakes in the program, found when it
 // starts, not by the first unlucky client.
-func (rt *Router) Handle(method, pattern string, h Handler) Handler {
-	rt.add(method, pattern, h, caller())
+//
+// Middleware given after h wraps this route alone, the first outermost,
+// as Use does for the whole router: app.POST("/users", create,
+// tokens.require) is the Go form of a decorator stacked under a Python
+// @app.post. The route's chain is built here, once, and costs nothing
+// per request beyond the calls themselves; Handle still returns h.
+func (rt *Router) Handle(method, pattern string, h Handler, mw ...Middleware) Handler {
+	rt.add(method, pattern, h, mw, caller())
 	return h
 }
 
-// GET registers h for GET requests to pattern. HEAD requests are answered
-// by h too, without the body, unless a HEAD handler is registered.
-func (rt *Router) GET(pattern string, h Handler) Handler {
-	rt.add("GET", pattern, h, caller())
+// GET registers h, wrapped in mw, for GET requests to pattern. HEAD
+// requests are answered by it too, without the body, unless a HEAD
+// handler is registered.
+func (rt *Router) GET(pattern string, h Handler, mw ...Middleware) Handler {
+	rt.add("GET", pattern, h, mw, caller())
 	return h
 }
 
-// POST registers h for POST requests to pattern.
-func (rt *Router) POST(pattern string, h Handler) Handler {
-	rt.add("POST", pattern, h, caller())
+// POST registers h, wrapped in mw, for POST requests to pattern.
+func (rt *Router) POST(pattern string, h Handler, mw ...Middleware) Handler {
+	rt.add("POST", pattern, h, mw, caller())
 	return h
 }
 
@@ -143,9 +157,10 @@ func caller() string {
 	return fmt.Sprintf("%s:%d", filepath.Base(file), line)
 }
 
-// add registers h under method and pattern, or panics saying why not. site
-// is where the registration is written, for the messages.
-func (rt *Router) add(method, pattern string, h Handler, site string) {
+// add registers h, wrapped in mw, under method and pattern, or panics
+// saying why not. site is where the registration is written, for the
+// messages.
+func (rt *Router) add(method, pattern string, h Handler, mw []Middleware, site string) {
 	where := fmt.Sprintf("route %s %s (%s)", method, pattern, site)
 	if !isToken(method) {
 		panic(fmt.Sprintf("%s: the method must be a token such as GET (RFC 9110 §9.1)", where))
@@ -153,7 +168,13 @@ func (rt *Router) add(method, pattern string, h Handler, site string) {
 	if h == nil {
 		panic(where + ": the handler is nil")
 	}
-	if err := rt.m.add(method, pattern, h); err != nil {
+	for _, m := range mw {
+		if m == nil {
+			panic(where + ": a middleware is nil")
+		}
+	}
+	served := chain(h, mw)
+	if err := rt.m.add(method, pattern, served); err != nil {
 		// The matcher's message names the route again; where has it.
 		msg := strings.TrimPrefix(err.Error(), "add "+method+" "+pattern+": ")
 		for _, r := range rt.routes {
@@ -163,7 +184,7 @@ func (rt *Router) add(method, pattern string, h Handler, site string) {
 		}
 		panic(fmt.Sprintf("%s: %s", where, msg))
 	}
-	rt.routes = append(rt.routes, registration{Route{Method: method, Pattern: pattern, Handler: h}, site})
+	rt.routes = append(rt.routes, registration{Route{Method: method, Pattern: pattern, Handler: served}, h, mw, site})
 }
 
 // Route is one registration: a method, a pattern and the handler that
@@ -219,15 +240,21 @@ func (rt *Router) Use(mw ...Middleware) {
 // middleware, the last added innermost. It is built once, when the server
 // starts, not on every request.
 func (rt *Router) Handler() Handler {
-	h := rt.dispatch
-	for i := len(rt.middleware) - 1; i >= 0; i-- {
-		h = rt.middleware[i](h)
+	return chain(rt.dispatch, rt.middleware)
+}
+
+// chain wraps h in mw, the last innermost, so that mw[0] is the outermost:
+// the order of Use, and of a route's own middleware.
+func chain(h Handler, mw []Middleware) Handler {
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
 	}
 	return h
 }
 
 // WriteRoutes writes the route table to w, one line per method and
-// pattern, with the handler's name and the line that registered it.
+// pattern, with the handler's name, the route's own middleware after
+// "via", and the line that registered it.
 func (rt *Router) WriteRoutes(w io.Writer) error {
 	all := slices.Clone(rt.routes)
 	sort.SliceStable(all, func(i, j int) bool {
@@ -239,13 +266,28 @@ func (rt *Router) WriteRoutes(w io.Writer) error {
 
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	for _, r := range all {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Method, r.Pattern, funcName(r.Handler), r.site)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Method, r.Pattern, r.describe(), r.site)
 	}
 	fmt.Fprintf(tw, "  every path also answers OPTIONS, and every GET route HEAD\n")
 	return tw.Flush()
 }
 
-// funcName returns the name of the function h, such as "userAgent",
+// describe names the route's handler and, after "via", its own
+// middleware, outermost first.
+func (r registration) describe() string {
+	s := funcName(r.handler)
+	for i, m := range r.mw {
+		sep := ", "
+		if i == 0 {
+			sep = " via "
+		}
+		s += sep + funcName(m)
+	}
+	return s
+}
+
+// funcName returns the name of the function fn, a Handler or a
+// Middleware, such as "userAgent",
 // without its package. A func value is a pointer to code, and the runtime
 // knows the name of the code; a function literal gets a made-up name
 // such as "glob..func1".
@@ -256,8 +298,8 @@ func (rt *Router) WriteRoutes(w io.Writer) error {
 // the adapter JSON returns is "JSON.func1", or "init.JSON.func3" once the
 // compiler has inlined JSON where the routes register. It is shown as
 // "JSON(...)", and the registering line says which function it adapts.
-func funcName(h Handler) string {
-	name := runtime.FuncForPC(reflect.ValueOf(h).Pointer()).Name()
+func funcName(fn any) string {
+	name := runtime.FuncForPC(reflect.ValueOf(fn).Pointer()).Name()
 	name = name[strings.LastIndex(name, "/")+1:]
 	_, name, _ = strings.Cut(name, ".")
 	name = strings.TrimSuffix(name, "-fm")

@@ -272,10 +272,10 @@ func TestWriteRoutes(t *testing.T) {
 	assert.Regexp(t, `^  POST +/files/:name +postFile +files\.go:\d+$`, lines[3])
 	assert.Regexp(t, `^  GET +/user-agent +userAgent +handlers\.go:\d+$`, lines[4])
 	assert.Regexp(t, `^  GET +/users +\(\*userStore\)\.list +users\.go:\d+$`, lines[5])
-	assert.Regexp(t, `^  POST +/users +\(\*userStore\)\.create +users\.go:\d+$`, lines[6])
-	assert.Regexp(t, `^  DELETE +/users/:id +JSON\(\.\.\.\) +users\.go:\d+$`, lines[7])
+	assert.Regexp(t, `^  POST +/users +\(\*userStore\)\.create via \(\*tokenSet\)\.require +users\.go:\d+$`, lines[6])
+	assert.Regexp(t, `^  DELETE +/users/:id +JSON\(\.\.\.\) via \(\*tokenSet\)\.require +users\.go:\d+$`, lines[7])
 	assert.Regexp(t, `^  GET +/users/:id +JSON\(\.\.\.\) +users\.go:\d+$`, lines[8])
-	assert.Regexp(t, `^  PUT +/users/:id +JSON\(\.\.\.\) +users\.go:\d+$`, lines[9])
+	assert.Regexp(t, `^  PUT +/users/:id +JSON\(\.\.\.\) via \(\*tokenSet\)\.require +users\.go:\d+$`, lines[9])
 	assert.Contains(t, lines[10], "OPTIONS")
 }
 
@@ -286,6 +286,38 @@ func TestFuncName(t *testing.T) {
 	assert.Equal(t, "(*userStore).create", funcName(users.create), "a method value, without -fm")
 	assert.Equal(t, "JSON(...)", funcName(JSON(users.get)), "the adapter JSON returns")
 	assert.Equal(t, "TestFuncName(...)", funcName(func(*Request) *Response { return nil }), "a literal, by the function it is in")
+	assert.Equal(t, "(*tokenSet).require", funcName(Middleware(tokens.require)), "a middleware")
+}
+
+// TestRouteMiddleware checks that a route's own middleware wraps that
+// route alone, the first outermost, inside the router's, and that Handle
+// still returns the handler as given.
+func TestRouteMiddleware(t *testing.T) {
+	var trace []string
+	rt := NewRouter()
+	rt.Use(tracing(&trace, "global"))
+	h := says("inner")
+	got := rt.GET("/a", h, tracing(&trace, "outer"), tracing(&trace, "inner"))
+	rt.GET("/b", says("b"))
+	assert.Equal(t, funcName(h), funcName(got), "GET returns the handler, not the chain")
+
+	resp := rt.Handler()(request("GET", "/a"))
+	assert.Equal(t, "inner", string(resp.Body))
+	assert.Equal(t, []string{"global before", "outer before", "inner before", "inner after", "outer after", "global after"}, trace)
+
+	trace = nil
+	rt.Handler()(request("GET", "/b"))
+	assert.Equal(t, []string{"global before", "global after"}, trace, "another route does not get /a's middleware")
+
+	trace = nil
+	require.NoError(t, rt.SetMatcher("regex"))
+	rt.Handler()(request("GET", "/a"))
+	assert.Len(t, trace, 6, "the regex matcher gets the wrapped route too")
+
+	defer func() {
+		assert.Regexp(t, `^route GET /c \(router_test\.go:\d+\): a middleware is nil$`, recover())
+	}()
+	rt.GET("/c", h, nil)
 }
 
 // withMatcher returns a router with NewRouter's answers to 400, 404 and

@@ -64,6 +64,7 @@ type naiveHTTP struct {
 	filesFromCwd bool // ignores --directory
 
 	json naiveJSON // stage 5
+	api  naiveAPI  // stage 5's API middleware, with -api
 	loop naiveLoop // stage 6
 
 	// refuses turns on the refusals the parser-errors-json check sends
@@ -185,7 +186,12 @@ func (s naiveHTTP) conn(c net.Conn) {
 			return
 		}
 		closing := strings.EqualFold(req.headers["connection"], "close")
-		status, ctype, body, methodAware := s.route(req)
+		ans, methodAware := s.api.before(req, c)
+		if !methodAware {
+			ans.status, ans.ctype, ans.body, methodAware = s.route(req)
+		}
+		ans = s.api.after(req, ans)
+		status, ctype, body := ans.status, ans.ctype, ans.body
 		allow := ""
 		if s.methods && req.method != "GET" && status != "404 Not Found" && !methodAware {
 			status, allow = "405 Method Not Allowed", "GET, HEAD, OPTIONS"
@@ -196,7 +202,7 @@ func (s naiveHTTP) conn(c net.Conn) {
 				status, ctype, body = "204 No Content", "", ""
 			}
 		}
-		var extra []string
+		extra := ans.headers
 		declared := -1 // a Content-Length other than the body's, for a flaw
 		if s.json.on && body != "" && s.acceptsGzip(req) {
 			plainLen := len(body)

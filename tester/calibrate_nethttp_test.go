@@ -22,8 +22,9 @@ import (
 
 // netHTTPServer returns the handler for one stage: stage 4 adds the text
 // user routes and the files, stage 5 replaces the user routes by the JSON
-// resource and adds JSON errors and gzip.
-func netHTTPServer(stage int, dir string) (http.Handler, error) {
+// resource and adds JSON errors and gzip, and the API middleware that api
+// turns on (calibrate_nethttp_api_test.go).
+func netHTTPServer(stage int, dir string, api apiSettings) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {})
 	mux.HandleFunc("GET /echo/{str}", func(w http.ResponseWriter, r *http.Request) {
@@ -52,13 +53,13 @@ func netHTTPServer(stage int, dir string) (http.Handler, error) {
 	if stage >= 5 {
 		users := &userStore{next: 1}
 		mux.HandleFunc("GET /users", users.list)
-		mux.HandleFunc("POST /users", users.create)
+		mux.HandleFunc("POST /users", api.guard(users.create))
 		mux.HandleFunc("GET /users/{id}", users.get)
-		mux.HandleFunc("PUT /users/{id}", users.update)
-		mux.HandleFunc("DELETE /users/{id}", users.remove)
-		h = compressed(asJSONErrors(mux))
+		mux.HandleFunc("PUT /users/{id}", api.guard(users.update))
+		mux.HandleFunc("DELETE /users/{id}", api.guard(users.remove))
+		h = compressed(api.problemDetails(asJSONErrors(mux)))
 	}
-	return allowOptions(mux, h), nil
+	return api.wrap(allowOptions(mux, h)), nil
 }
 
 func text(w http.ResponseWriter, s string) {

@@ -145,7 +145,7 @@ func TestCalibrationNetHTTP(t *testing.T) {
 		t.Run(fmt.Sprint("stage", stage), func(t *testing.T) {
 			t.Parallel()
 			dir := servedDir(t)
-			h, err := netHTTPServer(stage, dir)
+			h, err := netHTTPServer(stage, dir, apiSettings{})
 			require.NoError(t, err)
 			addr := serveHTTP(t, h)
 			target := []string{"-stage", fmt.Sprint(stage), "-strict", "-addr", addr, "-directory", dir}

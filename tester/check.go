@@ -23,6 +23,7 @@ type check struct {
 	name   string // what the learner reads
 	until  int    // last stage the check applies to; 0 means every later stage
 	strict bool   // runs only with -strict
+	api    bool   // runs only with -api, each against a server of its own (checks_api.go)
 	always bool   // runs even when -run does not name it: the others need it first
 	read   string // where to read when it fails, relative to the repository
 	label  string // the bracketed prefix of its lines; [stage-N] when empty
@@ -42,11 +43,12 @@ var registry []check
 func register(cs ...check) { registry = append(registry, cs...) }
 
 // checksFor returns, in order, the checks that apply when testing stage n:
-// every earlier stage's checks still in force, then stage n's own.
+// every earlier stage's checks still in force, then stage n's own. The API
+// checks are not among them: apiChecks adds them, after all of these.
 func checksFor(n int, strict bool) []check {
 	var out []check
 	for _, c := range registry {
-		if c.stage > n || (c.until != 0 && c.until < n) || (c.strict && !strict) {
+		if c.stage > n || (c.until != 0 && c.until < n) || (c.strict && !strict) || c.api {
 			continue
 		}
 		out = append(out, c)

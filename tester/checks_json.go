@@ -213,17 +213,7 @@ func jsonErrors(t *T) error {
 		}
 	}
 
-	// Too large: announce 2 MiB, send a little, and expect 413 at once, which
-	// proves the server does not read the whole body before refusing it.
-	const announced = 2 << 20
-	head := []byte(fmt.Sprintf("POST /users HTTP/1.1\r\nHost: localhost:%s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", codecraftersPort, announced))
-	t.reproduceHTTP(t.curlPiped(fmt.Sprintf("head -c %d /dev/zero", announced), "POST", "/users", jsonHeaders), 413)
-	c, err := t.dialAndSend(append(head, bytes.Repeat([]byte(" "), 64*1024)...))
-	defer c.Close()
-	if err != nil {
-		return err
-	}
-	resp, err := t.expectResponse(c, head, want{code: 413, more: true})
+	head, resp, err := t.askTooLarge()
 	if err == nil {
 		err = expectJSONError(resp, head)
 	}
@@ -231,7 +221,25 @@ func jsonErrors(t *T) error {
 	if errors.Is(err, errTimeout) {
 		hint = "check Content-Length before reading the body, and answer 413 without reading it all into memory"
 	}
-	return annotate(err, fmt.Sprintf("the request announced a %d-byte body and sent 64 KiB of it; the limit is 1 MiB", announced), hint)
+	return annotate(err, fmt.Sprintf("the request announced a %d-byte body and sent 64 KiB of it; the limit is 1 MiB", tooLargeBody), hint)
+}
+
+// tooLargeBody is the body length askTooLarge announces: twice the limit.
+const tooLargeBody = 2 << 20
+
+// askTooLarge announces a 2 MiB body to POST /users, sends a little of it,
+// and expects 413 at once, which proves the server does not read the whole
+// body before refusing it. It returns the head it sent, and the answer.
+func (t *T) askTooLarge() ([]byte, *response, error) {
+	head := []byte(fmt.Sprintf("POST /users HTTP/1.1\r\nHost: localhost:%s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", codecraftersPort, tooLargeBody))
+	t.reproduceHTTP(t.curlPiped(fmt.Sprintf("head -c %d /dev/zero", tooLargeBody), "POST", "/users", jsonHeaders), 413)
+	c, err := t.dialAndSend(append(head, bytes.Repeat([]byte(" "), 64*1024)...))
+	defer c.Close()
+	if err != nil {
+		return head, nil, err
+	}
+	resp, err := t.expectResponse(c, head, want{code: 413, more: true})
+	return head, resp, err
 }
 
 func jsonNotFound(t *T) error {

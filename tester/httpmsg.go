@@ -58,9 +58,9 @@ var reasonPhrases = map[int]string{
 	100: "Continue",
 	200: "OK", 201: "Created", 204: "No Content",
 	301: "Moved Permanently", 307: "Temporary Redirect", 308: "Permanent Redirect",
-	400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+	400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
 	408: "Request Timeout", 413: "Content Too Large", 414: "URI Too Long", 415: "Unsupported Media Type",
-	431: "Request Header Fields Too Large",
+	429: "Too Many Requests", 431: "Request Header Fields Too Large",
 	500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable",
 	505: "HTTP Version Not Supported",
 }

@@ -13,6 +13,7 @@
 //	go run ./tester -stage 2 -cmd 'python3 app.py'
 //	go run ./tester -stage 2 -addr localhost:4221
 //	go run ./tester -stage 2 -list        the checks of stage 2, and what they require
+//	go run ./tester -stage 5 -api         with the API middleware's checks, each server restarted with their flags
 //	go run ./tester -codecrafters -dir ~/codecrafters-http-server-go
 //	                                      CodeCrafters' 14 stages as its tester judges
 //	                                      them, then warnings of what real clients need
@@ -47,6 +48,7 @@ type options struct {
 	files    string
 	seed     int64
 	strict   bool
+	api      bool // -api: the API middleware checks too, each with a server of its own
 	pedantic bool
 	list     bool
 	verbose  bool
@@ -158,6 +160,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.files, "directory", "", "with -addr: the directory that server serves files from (stage 4 on)")
 	fs.Int64Var(&o.seed, "seed", 0, "seed for the random payloads; a failed run prints the seed that reproduces it")
 	fs.BoolVar(&o.strict, "strict", false, "also run the strict checks: malformed, oversized and incomplete requests")
+	fs.BoolVar(&o.api, "api", false, "also run the API middleware checks of stage 5 on (CORS, rate limit, bearer tokens, error handlers): each starts the server again with the flags card 5 names")
 	fs.BoolVar(&o.pedantic, "pedantic", false, "make warnings failures: the SHOULDs of the RFCs and the cards' choices, as the reference behaves")
 	fs.BoolVar(&o.list, "list", false, "list the checks of -stage N (or of every stage) with what they require, and exit")
 	fs.BoolVar(&o.verbose, "v", false, "show the raw bytes of every exchange")
@@ -195,6 +198,9 @@ func (o *options) validate(runPattern string) error {
 	if err := o.validateTrack(); err != nil {
 		return err
 	}
+	if err := o.validateAPI(); err != nil {
+		return err
+	}
 	switch {
 	case targets > 1:
 		return errors.New("choose one of -dir, -cmd and -addr")
@@ -230,6 +236,9 @@ func (o *options) validate(runPattern string) error {
 			return err
 		}
 	}
+	if err := o.validateAPIAddr(); err != nil {
+		return err
+	}
 	if o.seed == 0 {
 		o.seed = time.Now().UnixNano() % 1_000_000
 	}
@@ -255,11 +264,11 @@ func (o *options) checkRunSelects(stageCount int) error {
 	}
 	var slugs []string
 	for n := first; n <= last; n++ {
-		if selects(checksFor(n, strict), o.run) {
+		if selects(o.planned(n, strict), o.run) {
 			return nil
 		}
 	}
-	for _, c := range checksFor(last, strict) {
+	for _, c := range o.planned(last, strict) {
 		slugs = append(slugs, c.slug)
 	}
 	where := fmt.Sprintf("stage %d", last)
@@ -271,8 +280,11 @@ func (o *options) checkRunSelects(stageCount int) error {
 		}
 	}
 	msg := fmt.Sprintf("-run %q matches no check of %s; the slugs are: %s", o.run, where, strings.Join(slugs, ", "))
-	if !strict && selects(checksFor(last, true), o.run) {
+	switch {
+	case !strict && selects(checksFor(last, true), o.run):
 		msg += " (it matches a strict check: add -strict)"
+	case !o.api && selects(apiChecks(last), o.run):
+		msg += " (it matches an API check: add -api)"
 	}
 	return errors.New(msg)
 }
@@ -293,7 +305,7 @@ func listChecks(w io.Writer, o *options) int {
 		if o.stage != 0 && st.Number != o.stage {
 			continue
 		}
-		checks := checksFor(st.Number, true)
+		checks := append(checksFor(st.Number, true), apiChecks(st.Number)...)
 		fmt.Fprintf(w, "stage %d: %s (%d checks)\n", st.Number, st.Title, len(checks))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "  slug\tstage\tdescribed in\trequires")
@@ -301,6 +313,9 @@ func listChecks(w io.Writer, o *options) int {
 			name := c.name
 			if c.strict {
 				name += " (-strict)"
+			}
+			if c.api {
+				name += " (-api)"
 			}
 			card, _, _ := strings.Cut(c.read, " ")
 			fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", c.slug, c.stage, card, name)

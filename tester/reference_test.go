@@ -69,14 +69,7 @@ func TestReferencesPedantic(t *testing.T) {
 // CodeCrafters track prints its own, against stage 5's reference.
 func TestReproduceLines(t *testing.T) {
 	t.Parallel()
-	for _, tool := range []string{"sh", "curl", "nc", "gunzip"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv(requireToolchainsEnv) == "1" {
-				t.Fatalf("%s is not installed: the reproduce lines need it, and %s=1 requires it", tool, requireToolchainsEnv)
-			}
-			t.Skipf("%s is not installed: the reproduce lines need it", tool)
-		}
-	}
+	requireTools(t, "sh", "curl", "nc", "gunzip")
 	last := 6
 	if runtime.GOOS != "linux" {
 		last = 5
@@ -109,6 +102,20 @@ func TestReproduceLines(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// requireTools skips the test when a tool the reproduce lines run is not
+// installed, or fails it when requireToolchainsEnv is set.
+func requireTools(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv(requireToolchainsEnv) == "1" {
+				t.Fatalf("%s is not installed: the reproduce lines need it, and %s=1 requires it", tool, requireToolchainsEnv)
+			}
+			t.Skipf("%s is not installed: the reproduce lines need it", tool)
+		}
 	}
 }
 

@@ -107,7 +107,7 @@ func printFailure(rep *reporter, prefix string, c check, f *failure, repro []rep
 	switch {
 	case f.Advised:
 		rep.line(prefix, "  advised by %s: a warning, which -pedantic makes a failure", f.Section)
-	case strings.HasPrefix(f.Section, "RFC"):
+	case strings.HasPrefix(f.Section, "RFC"), strings.HasPrefix(f.Section, "the Fetch standard"):
 		rep.line(prefix, "  required by %s", f.Section)
 	}
 	if f.Detail != "" {

@@ -52,7 +52,7 @@ func run(ctx context.Context, o *options, rep *reporter) (*report, error) {
 			result.Stages = append(result.Stages, stageResult{Stage: stage.Number, Title: stage.Title, Skipped: stage.Dir + " is not written yet"})
 			continue
 		}
-		if o.run != nil && !selects(checksFor(stage.Number, true), o.run) {
+		if o.run != nil && !selects(o.planned(stage.Number, true), o.run) {
 			continue // -run names none of this stage's checks
 		}
 		st, err := runStage(ctx, o, rep, stage, true)
@@ -133,7 +133,7 @@ func runStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage
 // that apply, narrowed by -run, with the ones every other check needs.
 func planChecks(stage int, strict bool, o *options) []check {
 	var plan []check
-	checks := checksFor(stage, strict)
+	checks := o.planned(stage, strict)
 	if o.ccTrack {
 		checks = trackChecks()
 	}
@@ -329,6 +329,9 @@ func (o *options) rerunFlags(stage stages.Stage) string {
 	}
 	if o.strict {
 		flags = append(flags, "-strict")
+	}
+	if o.api {
+		flags = append(flags, "-api")
 	}
 	if o.pedantic {
 		flags = append(flags, "-pedantic")
