@@ -42,7 +42,9 @@ func trackSlugs() []string {
 func TestCodecraftersCourseSolution(t *testing.T) {
 	t.Parallel()
 	addr, dir := serveCourse(t, "")
-	code, rep := runTester(t, "-codecrafters", "-addr", addr, "-directory", dir, "-timeout", "1s")
+	// The timeout is generous, since the machine may be loaded: only the
+	// pipelined request, which this solution loses, waits it out.
+	code, rep := runTester(t, "-codecrafters", "-addr", addr, "-directory", dir, "-timeout", "3s")
 	require.Equal(t, 0, code, "the course's solution passes the track")
 	require.Len(t, rep.Stages, 1)
 	assert.Equal(t, trackSlugs(), rep.Stages[0].Planned)
@@ -65,7 +67,7 @@ func TestCodecraftersCourseSolution(t *testing.T) {
 		{"clients-binary", "RFC 9110 §6.4", `^GET /files/.*; the tester wrote \d+ random bytes to`},
 		{"clients-binary", "RFC 9110 §6.4", `^POST /files/.*: after the response|^the file on disk holds`},
 		{"clients-traversal", "RFC 9110 §17.3", `^GET /files/\.\./secret_[a-z]+\.txt: the response contains the secret file`},
-		{"clients-pipelining", "RFC 9112 §9.3.2", `^GET /user-agent: timeout: no response within 1s`},
+		{"clients-pipelining", "RFC 9112 §9.3.2", `^GET /user-agent: timeout: no response within 3s`},
 		{"clients-large-body", "RFC 9112 §6.3", `POST`},
 		{"clients-fragments", "RFC 9112 §2.2", `expected the status line "HTTP/1.1 200 OK\\r\\n"`},
 	}
@@ -76,7 +78,7 @@ func TestCodecraftersCourseSolution(t *testing.T) {
 		assert.Regexp(t, w.summary, got[i].summary)
 	}
 
-	code, rep = runTester(t, "-codecrafters", "-addr", addr, "-directory", dir, "-timeout", "1s", "-pedantic")
+	code, rep = runTester(t, "-codecrafters", "-addr", addr, "-directory", dir, "-timeout", "3s", "-pedantic")
 	assert.Equal(t, 1, code, "-pedantic makes the first warning a failure")
 	checks := rep.Stages[0].Checks
 	last := checks[len(checks)-1]

@@ -25,12 +25,12 @@ func TestMemoryChecksWithAddr(t *testing.T) {
 	mux.Handle("GET /files/", http.StripPrefix("/files/", http.FileServer(http.Dir(dir))))
 	addr := serveHTTP(t, mux)
 
-	code, rep := runTester(t, "-stage", "6", "-addr", addr, "-directory", dir, "-run", "^(idle-memory|pipelined-slow-reader)$")
+	code, rep := runTester(t, "-stage", "6", "-addr", addr, "-directory", dir, "-run", "^(idle-memory|pipelined-slow-reader)$", "-timeout", "10s")
 	assert.Equal(t, 0, code, "warnings do not fail the run")
 	warned := strings.Join(rep.warnings(), "\n")
 	assert.Contains(t, warned, "idle-memory: the server held 2,000 idle connections, but their memory was not measured: cannot measure the server's memory: the tester did not start it (-addr)")
 	assert.Contains(t, warned, "pipelined-slow-reader: the answers came whole and in order, but the server's memory was not measured")
 
-	code, _ = runTester(t, "-stage", "6", "-addr", addr, "-directory", dir, "-run", "^idle-memory$", "-pedantic")
+	code, _ = runTester(t, "-stage", "6", "-addr", addr, "-directory", dir, "-run", "^idle-memory$", "-pedantic", "-timeout", "10s")
 	assert.Equal(t, 1, code, "under -pedantic, a lesson not proven fails")
 }
