@@ -383,7 +383,7 @@ func (c *conn) rearm() {
 		c.setDeadline(c.loop.cfg.idleTimeout, "waiting for a request")
 	}
 	if c.loop.draining {
-		c.loop.settle(c)
+		c.loop.settle(c, true)
 	}
 }
 

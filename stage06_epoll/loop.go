@@ -366,7 +366,12 @@ func (l *loop) sweep() {
 	for _, c := range l.conns {
 		if !l.now.Before(c.deadline) {
 			var err error
-			if c.state != connLingering {
+			switch {
+			case c.state == connLingering:
+			case l.draining && c.state == connOpen && len(c.in) == 0 && !c.pending.headDone():
+				// The wait settle gives a client it has answered: a
+				// normal end.
+			default:
 				err = fmt.Errorf("timed out %s", c.waiting)
 			}
 			l.closeConn(c, err)
