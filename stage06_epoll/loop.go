@@ -30,6 +30,9 @@ const (
 	// answers without end; a goroutine per connection got this limit for
 	// free, by blocking in Write.
 	maxPendingOutput = 64 << 10
+	// outBufferSize is the size a connection's output buffer starts at:
+	// room for many small answers, and it grows for larger ones.
+	outBufferSize = 4 << 10
 	// eventsPerWait is how many ready sockets one wait returns at most;
 	// more stay ready for the next.
 	eventsPerWait = 256
@@ -73,6 +76,9 @@ type loop struct {
 	events []event
 	buf    []byte         // the read buffer all the loop's connections share
 	input  *bufferedInput // the reader the parser runs on, shared too
+	// spareOut is an empty output buffer, for the next connection that
+	// has an answer to queue; see conn.outBuffer.
+	spareOut []byte
 
 	// ready lists connections to read again at once, without waiting for
 	// the poller: they were cut off by maxReadsPerEvent, or stopped
@@ -226,11 +232,9 @@ func (l *loop) accept() {
 func (l *loop) turnAway(c *conn) {
 	l.logf("%s refused: %d connections open", c.peer, l.cfg.maxConns)
 	c.closeReason = errTooManyConns
-	if _, err := io.WriteString(c, tooManyConns); err != nil {
-		l.closeConn(c, err)
-		return
-	}
+	io.WriteString(c, tooManyConns)
 	c.closeWhenWritten()
+	l.flush(c)
 }
 
 // read reads what a connection's client sent, and hands it to the
@@ -276,34 +280,65 @@ func (l *loop) read(c *conn) {
 	l.requeue(c) // more may be waiting: come back after the others
 }
 
-// flush writes a connection's pending output, until EAGAIN or until it is
-// all written. Write interest is on only while output is pending, so an
-// idle connection never wakes the loop.
+// flush writes a connection's queued output: the answers serve queued,
+// then the slices of a body being sent, then the answers to requests that
+// waited behind them, until all is written or the socket's send buffer is
+// full. Write interest is on only while output waits for room, so an idle
+// connection never wakes the loop.
 func (l *loop) flush(c *conn) {
-	if len(c.out) == 0 {
-		return
-	}
 	for len(c.out) > 0 {
-		n, err := writeSome(c.fd, c.out)
-		if err != nil {
+		if !l.writeOut(c) {
+			return // closed, or the rest waits for room
+		}
+		if err := c.sendBody(); err != nil {
 			l.closeConn(c, err)
 			return
 		}
-		if n == 0 {
-			return // the send buffer is full again: wait for the next edge
+		if len(c.out) == 0 {
+			l.allWritten(c)
 		}
-		c.out = c.out[n:]
+	}
+	if c.stalled && c.state != connClosed {
+		c.stalled = false
+		l.requeue(c) // reading stopped for back-pressure: resume
+	}
+}
+
+// writeOut writes c.out, and reports whether all of it went. When the
+// socket's send buffer fills first, the rest moves to the front of c.out,
+// write readiness is watched, and the next writable event brings flush
+// back.
+func (l *loop) writeOut(c *conn) bool {
+	sent := 0
+	for sent < len(c.out) {
+		n, err := writeSome(c.fd, c.out[sent:])
+		if err != nil {
+			l.closeConn(c, err)
+			return false
+		}
+		if n == 0 {
+			break // the send buffer is full
+		}
+		sent += n
+	}
+	if sent == len(c.out) {
+		c.releaseOut()
+		return true
+	}
+	c.out = c.out[:copy(c.out, c.out[sent:])]
+	if sent > 0 || !c.watching {
 		c.wrote()
 	}
-	c.out = nil
-	if err := c.sendBody(); err != nil {
+	if err := c.watchWrite(true); err != nil {
 		l.closeConn(c, err)
-		return
 	}
-	if len(c.out) > 0 {
-		return // the next slice of a body waits for room
-	}
-	// All written: free the buffer and stop watching for room.
+	return false
+}
+
+// allWritten moves a connection on once all its output is written: it
+// stops watching for room, and either lingers, if it was closing, or
+// waits for the next request, answering those that waited in c.in.
+func (l *loop) allWritten(c *conn) {
 	if err := c.watchWrite(false); err != nil {
 		l.closeConn(c, err)
 		return
@@ -314,10 +349,6 @@ func (l *loop) flush(c *conn) {
 	}
 	c.rearm()
 	c.serve() // requests that waited while the answers before them were written
-	if c.stalled && c.state != connClosed && len(c.out) < maxPendingOutput {
-		c.stalled = false
-		l.requeue(c)
-	}
 }
 
 // requeue puts c on the ready list, to be read again after the current
