@@ -96,6 +96,8 @@ type loop struct {
 	draining     bool      // shutting down: no more accepts, close when answered
 	drainBy      time.Time // when a shutdown gives up on the connections left
 	logs         []byte    // log lines of this turn, not yet written; see looplog.go
+	stamp        []byte    // l.now as the log writes it, formatted at stampTime
+	stampTime    time.Time
 }
 
 func newLoop(srv *server, id, lfd int, cfg config) (*loop, error) {
