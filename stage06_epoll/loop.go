@@ -74,8 +74,8 @@ type loop struct {
 	poller poller
 	conns  map[int]*conn // by file descriptor
 	events []event
-	buf    []byte         // the read buffer all the loop's connections share
-	input  *bufferedInput // the reader the parser runs on, shared too
+	buf    []byte // the read buffer all the loop's connections share
+	input  *input // what the parser reads, pointed at each connection's bytes in turn
 	// spareOut is an empty output buffer, for the next connection that
 	// has an answer to queue; see conn.outBuffer.
 	spareOut []byte
@@ -118,7 +118,7 @@ func newLoop(srv *server, id, lfd int, cfg config) (*loop, error) {
 		conns:  make(map[int]*conn),
 		events: make([]event, eventsPerWait),
 		buf:    make([]byte, readBufferSize),
-		input:  newBufferedInput(),
+		input:  newInput(nil),
 		// Deadlines are checked every tenth of the shorter timeout (at
 		// least every 10 ms, at most every second), so a timeout fires at
 		// most 10% late.

@@ -351,7 +351,7 @@ func newTestLoop(t testing.TB) *loop {
 		conns:  make(map[int]*conn),
 		events: make([]event, eventsPerWait),
 		buf:    make([]byte, readBufferSize),
-		input:  newBufferedInput(),
+		input:  newInput(nil),
 		now:    time.Now(),
 	}
 	t.Cleanup(l.closeAll)
