@@ -3,11 +3,10 @@ package main
 // The chunked transfer coding (RFC 9112 §7.1): a body sent while it is
 // produced, as chunks that each announce their size, up to a chunk of size
 // 0 and a trailer section. ReadRequestHead learns from Transfer-Encoding
-// that a body is chunked (parseTransferEncoding), and the body's reader
-// decodes it as it arrives, a chunk at a time (chunkState).
+// that a body is chunked (parseTransferEncoding), and the loop decodes it
+// as it arrives, a chunk at a time (chunkState).
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strconv"
@@ -49,9 +48,9 @@ func (r *Request) parseTransferEncoding(te []string) error {
 // chunks of a hexadecimal size line followed by that many bytes and CRLF,
 // up to a chunk of size 0, then a trailer section ended by an empty line.
 // Chunk extensions are ignored and trailer fields are read and discarded,
-// which RFC 9112 §7.1.1 and §7.1.2 allow. The body's reader reads the data
-// of each chunk itself, straight from the connection's reader; chunkState
-// reads what lies between two chunks' data.
+// which RFC 9112 §7.1.1 and §7.1.2 allow. The loop takes the data of
+// each chunk itself, straight from its buffer (see incremental.go);
+// chunkState reads what lies between two chunks' data.
 type chunkState struct {
 	counted int64 // data and size lines so far, counted towards MaxBodyBytes
 	started bool  // a chunk's data has been read, so its CRLF comes first
@@ -61,14 +60,14 @@ type chunkState struct {
 // the CRLF that ends the data before, then the size line, whose size is
 // checked against MaxBodyBytes before a byte of the data is read. After
 // the last chunk it reads the trailer section and returns io.EOF.
-func (s *chunkState) nextChunk(br *bufio.Reader) (int64, error) {
+func (s *chunkState) nextChunk(in *input) (int64, error) {
 	if s.started {
-		if err := readCRLF(br); err != nil {
+		if err := readCRLF(in); err != nil {
 			return 0, err
 		}
 	}
 	s.started = true
-	line, n, err := readLine(br, maxChunkLineBytes, ErrChunk, ErrChunk)
+	line, n, err := readLine(in, maxChunkLineBytes, ErrChunk, ErrChunk)
 	if err != nil {
 		return 0, unexpected(err)
 	}
@@ -78,7 +77,7 @@ func (s *chunkState) nextChunk(br *bufio.Reader) (int64, error) {
 		return 0, err
 	}
 	if size == 0 {
-		if _, err := readFields(br, MaxHeaderBytes); err != nil {
+		if _, err := readFields(in, MaxHeaderBytes); err != nil {
 			return 0, fmt.Errorf("read trailer: %w", err)
 		}
 		return 0, io.EOF
@@ -113,9 +112,9 @@ func parseChunkSize(line string) (int64, error) {
 }
 
 // readCRLF consumes the CRLF that ends a chunk's data.
-func readCRLF(br *bufio.Reader) error {
+func readCRLF(in *input) error {
 	for _, want := range []byte("\r\n") {
-		c, err := br.ReadByte()
+		c, err := in.ReadByte()
 		if err != nil {
 			return unexpected(err)
 		}

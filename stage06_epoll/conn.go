@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -35,10 +36,9 @@ type conn struct {
 	out     []byte         // answered, not yet taken by the kernel; nil when empty
 
 	// body is the rest of an answer's Stream, read a slice at a time into
-	// bodyBuf as the client takes what went before (see sendBody).
+	// out as the client takes what went before (see sendBody).
 	body     io.ReadCloser
 	bodyLeft int64
-	bodyBuf  []byte
 	watching bool // write readiness is watched
 
 	deadline time.Time // when the loop's sweep closes the connection
@@ -75,7 +75,8 @@ const (
 )
 
 // received handles bytes the loop has just read for this connection: it
-// answers every whole request they complete, and keeps the rest.
+// answers every whole request they complete, writes the answers, and
+// keeps the rest.
 //
 // data is the loop's read buffer, which the next read overwrites. When no
 // bytes were left over from before, which is the usual case, the requests
@@ -84,16 +85,19 @@ const (
 // That buffer is bounded by the parser's limits: an incomplete request
 // that grows past them is refused, as soon as it does.
 func (c *conn) received(data []byte) {
-	if len(c.in) == 0 {
+	fresh := len(c.in) == 0
+	if fresh {
 		if len(c.out) == 0 && !c.pending.headDone() {
 			c.setDeadline(c.loop.cfg.headerTimeout, "reading a request head")
 		}
 		c.in = data
-		c.serve()
-		c.in = bytes.Clone(c.in)
 	} else {
 		c.in = append(c.in, data...)
-		c.serve()
+	}
+	c.serve()
+	c.loop.flush(c) // one write for every answer this read brought
+	if fresh {
+		c.in = bytes.Clone(c.in)
 	}
 }
 
@@ -102,10 +106,10 @@ func (c *conn) received(data []byte) {
 // version of serveRequests in the earlier stages, which looped over
 // ReadRequestHead, ReadBody and the handler on a blocking connection.
 //
-// It also stops while more than maxPendingOutput bytes of answers wait for
-// the client; flush calls it again once they are written.
+// The answers are queued in c.out, for flush to write. serve stops while
+// more than maxPendingOutput bytes of them wait, and while a body is being
+// sent; flush calls it again once they are written.
 func (c *conn) serve() {
-	answered := false
 	for len(c.in) > 0 && c.state == connOpen && len(c.out) < maxPendingOutput && c.body == nil {
 		headBefore := c.pending.headDone()
 		req, n, err := c.pending.next(c.in, c.loop.input)
@@ -129,16 +133,9 @@ func (c *conn) serve() {
 			continue
 		}
 		c.answer(req)
-		if c.state == connClosed {
-			return
-		}
-		answered = true
 	}
 	if len(c.in) == 0 {
 		c.in = nil // free the buffer between requests
-	}
-	if answered && c.state == connOpen && len(c.out) == 0 {
-		c.rearm()
 	}
 }
 
@@ -152,9 +149,7 @@ func (c *conn) headArrived() {
 	c.sink = c.loop.chooseSink(c.pending.req)
 	c.pending.sink = c.sink
 	if len(c.in) == 0 && c.pending.req.ExpectsContinue() {
-		if _, err := io.WriteString(c, continueResponse); err != nil {
-			c.loop.closeConn(c, err)
-		}
+		io.WriteString(c, continueResponse)
 	}
 }
 
@@ -178,10 +173,7 @@ func (c *conn) answer(req *Request) {
 	// would read one as the start of the next response (RFC 9112 §6.3).
 	resp.Head = req.Method == "HEAD"
 	c.requests++
-	if err := c.send(resp); err != nil {
-		c.loop.closeConn(c, err)
-		return
-	}
+	c.send(resp)
 	if resp.Close {
 		c.closeWhenWritten()
 	}
@@ -190,56 +182,54 @@ func (c *conn) answer(req *Request) {
 // streamSlice is how much of a Stream sendBody reads at a time.
 const streamSlice = 64 << 10
 
-// send queues resp. A body in a Stream, a file, is not read now: after the
-// head, sendBody reads it a slice at a time, each when the client has
-// taken the one before, so that a client that is slow, or stops reading,
-// costs a slice and not the file. serve answers no further request until
-// the body is all sent, since answers go out in order.
-func (c *conn) send(resp *Response) error {
-	if resp.Stream == nil || resp.Head || !hasContent(resp.Status) {
-		return resp.Write(c) // which closes any Stream
+// send queues resp, appended to c.out: the head, then the body. A body in
+// a Stream, a file, is not read now: once the head is written, sendBody
+// reads it a slice at a time, each when the client has taken the one
+// before, so that a client that is slow, or stops reading, costs a slice
+// and not the file. serve answers no further request until the body is
+// all sent, since answers go out in order.
+func (c *conn) send(resp *Response) {
+	c.out = resp.appendHead(c.outBuffer())
+	switch {
+	case resp.Head || !hasContent(resp.Status):
+		resp.release() // no body on the wire
+	case resp.Stream == nil:
+		c.out = append(c.out, resp.Body...)
+	default:
+		c.body, c.bodyLeft = resp.Stream, resp.StreamSize
 	}
-	if _, err := c.Write(resp.appendHead(nil)); err != nil {
-		resp.Stream.Close()
-		return err
-	}
-	c.body, c.bodyLeft = resp.Stream, resp.StreamSize
-	return c.sendBody()
 }
 
-// sendBody writes slices of the body being sent for as long as the socket
-// takes them whole, and returns when one waits in out for the client, or
-// the body is all sent. flush calls it again once out is written.
+// sendBody queues the next slice of the body being sent, read straight
+// into c.out, once everything before it is written. flush calls it each
+// time c.out is.
 func (c *conn) sendBody() error {
-	for c.body != nil && len(c.out) == 0 {
-		if c.bodyLeft == 0 {
-			c.endBody()
-			return nil
-		}
-		if c.bodyBuf == nil {
-			c.bodyBuf = make([]byte, streamSlice)
-		}
-		n, err := c.body.Read(c.bodyBuf[:min(int64(len(c.bodyBuf)), c.bodyLeft)])
-		if n == 0 {
-			if err == nil || err == io.EOF {
-				err = io.ErrUnexpectedEOF // the file is shorter than it said
-			}
-			return fmt.Errorf("sending a body: %w", err)
-		}
-		c.bodyLeft -= int64(n)
-		if _, err := c.Write(c.bodyBuf[:n]); err != nil {
-			return err
-		}
+	if c.body == nil || len(c.out) > 0 {
+		return nil
 	}
+	if c.bodyLeft == 0 {
+		c.endBody()
+		return nil
+	}
+	buf := slices.Grow(c.outBuffer(), streamSlice)
+	n, err := c.body.Read(buf[:min(streamSlice, c.bodyLeft)])
+	if n == 0 {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF // the file is shorter than it said
+		}
+		return fmt.Errorf("sending a body: %w", err)
+	}
+	c.out = buf[:n]
+	c.bodyLeft -= int64(n)
 	return nil
 }
 
-// endBody closes the body being sent, if any, and frees its buffer.
+// endBody closes the body being sent, if any.
 func (c *conn) endBody() {
 	if c.body != nil {
 		c.body.Close()
 	}
-	c.body, c.bodyBuf = nil, nil
+	c.body = nil
 }
 
 // refuse answers a request that can never be valid, as the earlier stages
@@ -256,10 +246,7 @@ func (c *conn) refuse(err error) {
 	c.dropInput()
 	resp := statusErrorJSON(se)
 	resp.Close = true
-	if werr := resp.Write(c); werr != nil {
-		c.loop.closeConn(c, fmt.Errorf("%w; answering %d: %v", err, se.Status, werr))
-		return
-	}
+	c.send(resp)
 	c.closeReason = fmt.Errorf("%w -> %d", err, se.Status)
 	c.closeWhenWritten()
 }
@@ -305,31 +292,37 @@ func (c *conn) closeSink() {
 	}
 }
 
-// Write queues p for the client. Responses are written here
-// (Response.Write takes an io.Writer), and it never blocks: when nothing is
-// queued before p, p goes straight to the socket, and whatever the
-// kernel's send buffer cannot take now waits in c.out, with write
-// readiness watched, until the poller reports room. It fails only when the
-// connection is broken.
+// Write queues p for the client, behind what is queued already: the
+// answers of the earlier stages went through an io.Writer, and on the loop
+// that is c. It never blocks and never fails: the loop writes c.out once
+// it has answered what a read brought (flush).
 func (c *conn) Write(p []byte) (int, error) {
-	n := len(p)
-	if len(c.out) > 0 {
-		c.out = append(c.out, p...) // write readiness is watched already
-		return n, nil
+	c.out = append(c.outBuffer(), p...)
+	return len(p), nil
+}
+
+// outBuffer returns c.out to append to. When nothing is queued, that is
+// the loop's spare output buffer, which c gives back once it is written:
+// like an input buffer, an output buffer belongs to a connection only
+// while it has something to send.
+func (c *conn) outBuffer() []byte {
+	if c.out == nil {
+		c.out, c.loop.spareOut = c.loop.spareOut, nil
+		if c.out == nil {
+			c.out = make([]byte, 0, outBufferSize)
+		}
 	}
-	w, err := writeSome(c.fd, p)
-	if err != nil {
-		return 0, err
+	return c.out
+}
+
+// releaseOut gives c.out, all written, back to the loop for the next
+// connection that has something to send, unless it has grown too large to
+// keep.
+func (c *conn) releaseOut() {
+	if cap(c.out) <= 2*streamSlice {
+		c.loop.spareOut = c.out[:0]
 	}
-	if w == n {
-		return n, nil
-	}
-	c.out = append(c.out, p[w:]...)
-	if err := c.watchWrite(true); err != nil {
-		return 0, err
-	}
-	c.setDeadline(c.loop.cfg.idleTimeout, "writing an answer")
-	return n, nil
+	c.out = nil
 }
 
 // watchWrite turns the watch for write readiness on or off, telling the
@@ -383,7 +376,7 @@ func (c *conn) rearm() {
 		c.setDeadline(c.loop.cfg.idleTimeout, "waiting for a request")
 	}
 	if c.loop.draining {
-		c.loop.settle(c)
+		c.loop.settle(c, true)
 	}
 }
 

@@ -1,21 +1,21 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
 )
 
-// Incremental parsing: stage 2's parser on an event loop.
+// Incremental parsing: stage 2's parser on an event loop, reading from the
+// loop's own buffer.
 //
 // Stage 2's parser pulls bytes: ReadRequestHead calls ReadByte until the
 // head is complete, and a goroutine that waits inside it costs nothing but
 // its stack. An event loop cannot wait: bytes are pushed to it, a few at a
 // time, and it must go back to its other connections as soon as they are
 // used up. So each connection keeps what it received in a buffer, and the
-// loop runs the unchanged parser over that buffer through a bufio.Reader
-// over a bytes.Reader. If the parser runs off the end of the buffer
+// loop runs the parser over that buffer, reading the bytes where they are
+// (input, below). If the parser runs off the end of the buffer
 // (io.ErrUnexpectedEOF), the request is incomplete: nothing is consumed,
 // and the loop tries again when more bytes arrive.
 //
@@ -37,7 +37,8 @@ import (
 //
 // The parser keeps the last word: these checks only decide when to ask
 // it, and every answer, request or error, is the one stage 2 gives for
-// the same bytes. incremental_test.go checks that at every cut point.
+// the same bytes: incremental_test.go checks that at every cut point,
+// against stage 5's parser reading a bufio.Reader (stage5parser_test.go).
 
 // pendingRequest is what a connection knows about the request at the front
 // of its input while that request arrives.
@@ -59,7 +60,7 @@ type pendingRequest struct {
 //     nothing could be taken until more bytes come;
 //   - the parser's error when the bytes can never make a valid request: a
 //     *StatusError, which the server answers.
-func (p *pendingRequest) next(in []byte, src *bufferedInput) (*Request, int, error) {
+func (p *pendingRequest) next(in []byte, src *input) (*Request, int, error) {
 	if p.req == nil {
 		if !mayDecide(in, p.checked, MaxHeaderBytes) {
 			p.checked = len(in)
@@ -90,7 +91,6 @@ func (p *pendingRequest) next(in []byte, src *bufferedInput) (*Request, int, err
 // it to the request, and p is reset for the next one.
 func (p *pendingRequest) finish(n int) (*Request, int, error) {
 	req := p.req
-	req.body = nil // what ReadRequestHead left points into the loop's reader
 	var err error
 	if p.sink != nil {
 		err = p.sink.done(req)
@@ -101,7 +101,7 @@ func (p *pendingRequest) finish(n int) (*Request, int, error) {
 
 // takeBody hands the body bytes at the front of in to the sink, and
 // reports how many it took and whether the body is complete.
-func (p *pendingRequest) takeBody(in []byte, src *bufferedInput) (int, bool, error) {
+func (p *pendingRequest) takeBody(in []byte, src *input) (int, bool, error) {
 	if p.sink == nil {
 		p.sink = &memorySink{}
 	}
@@ -205,28 +205,78 @@ func mayDecide(in []byte, checked, limit int) bool {
 // than HTAB, CR and LF included.
 func isControl(c byte) bool { return c < 0x20 && c != '\t' || c == 0x7f }
 
-// bufferedInput lets stage 2's parser, which reads from a *bufio.Reader,
-// read bytes already in memory. Each loop has one and reuses it for every
-// attempt, so an attempt allocates no reader.
-type bufferedInput struct {
-	src bytes.Reader
-	br  *bufio.Reader
+// input is what the parser reads from: the bytes the loop holds for a
+// connection, and how far into them the parser has got. Up to stage 5 the
+// parser pulled bytes from a bufio.Reader over the connection, which
+// copied them from the socket into its own buffer first; here they are in
+// the loop's buffer already, and the parser reads them there. Each loop
+// has one input and points it at each connection's bytes in turn (reset).
+type input struct {
+	buf   []byte
+	pos   int       // the next byte to read
+	lines lineCache // the strings of lines read before; see readLine
 }
 
-func newBufferedInput() *bufferedInput {
-	return &bufferedInput{br: bufio.NewReaderSize(nil, 4096)}
+// newInput returns an input over buf, with a line cache of its own.
+func newInput(buf []byte) *input {
+	return &input{buf: buf, lines: lineCache{}}
 }
 
-// reset points the reader at in, from its start.
-func (bi *bufferedInput) reset(in []byte) *bufio.Reader {
-	bi.src.Reset(in)
-	bi.br.Reset(&bi.src)
-	return bi.br
+// reset points in at buf, from its start.
+func (in *input) reset(buf []byte) *input {
+	in.buf, in.pos = buf, 0
+	return in
 }
 
-// consumed returns how many bytes of the in of the last reset the parser
-// has taken since: what it read from the bytes.Reader, minus what it holds
-// unread in its buffer.
-func (bi *bufferedInput) consumed() int {
-	return int(bi.src.Size()) - bi.src.Len() - bi.br.Buffered()
+// ReadByte returns the next byte, or io.EOF when none is left: on the
+// loop, the end of what has arrived so far.
+func (in *input) ReadByte() (byte, error) {
+	if in.pos == len(in.buf) {
+		return 0, io.EOF
+	}
+	in.pos++
+	return in.buf[in.pos-1], nil
+}
+
+// rest returns the bytes not read yet.
+func (in *input) rest() []byte { return in.buf[in.pos:] }
+
+// consumed returns how many bytes of the buf of the last reset the parser
+// has taken.
+func (in *input) consumed() int { return in.pos }
+
+// lineCache holds the strings of the lines a loop has parsed. A line in
+// the loop's buffer becomes a string, which Request and Header hold, and
+// making a string copies the bytes into memory of its own. But most lines
+// come again and again, in the next request and from the next client:
+// "Host: example.com", "Accept: */*", a browser's User-Agent, the request
+// line of a page everyone asks for. So the loop keeps the strings it made,
+// by their bytes, and a line it has seen before costs a map lookup and no
+// copy. (Go makes no string to look a map up by string(b).)
+//
+// The cache is bounded: it keeps lines of up to maxCachedLine bytes, and
+// starts again empty once it holds maxCachedLines, so that a client
+// sending lines never seen before costs a copy each, as in stage 5, and a
+// few hundred kilobytes of cache at most.
+type lineCache map[string]string
+
+const (
+	maxCachedLine  = 256
+	maxCachedLines = 1024
+)
+
+// get returns b as a string: the one made for the same bytes before, if
+// the cache has it.
+func (lc lineCache) get(b []byte) string {
+	if s, ok := lc[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(b) <= maxCachedLine && lc != nil {
+		if len(lc) >= maxCachedLines {
+			clear(lc)
+		}
+		lc[s] = s
+	}
+	return s
 }

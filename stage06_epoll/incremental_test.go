@@ -50,9 +50,13 @@ var incrementalCorpus = []string{
 	"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nT: " + strings.Repeat("t", MaxHeaderBytes) + "\r\n\r\n",
 }
 
-// testInput is the reader the parser runs on in these tests, shared as a
-// loop shares it. The tests do not run in parallel.
-var testInput = newBufferedInput()
+// testInput is the input the parser runs on in these tests, shared as a
+// loop shares it, and stage5Src the reader stage 5's parser runs on. The
+// tests do not run in parallel.
+var (
+	testInput = newInput(nil)
+	stage5Src = newStage5Input()
+)
 
 // withNext returns the corpus twice: as it is, and with the start of a
 // pipelined request after each request, which must wait, and must not
@@ -74,11 +78,12 @@ type outcome struct {
 
 func (o outcome) incomplete() bool { return o.req == nil && o.err == "" }
 
-// wholeParse runs stage 2's blocking parser over in, as if the connection
-// ended there, and translates running out of bytes into "incomplete".
+// wholeParse runs stage 5's blocking parser over in, as if the connection
+// ended there, and translates running out of bytes into "incomplete": the
+// reference that stage 6's parser, reading the loop's buffer, must match.
 func wholeParse(in []byte) outcome {
-	src := testInput
-	req, err := ReadRequest(src.reset(in))
+	src := stage5Src
+	req, err := stage5ReadRequest(src.reset(in))
 	switch {
 	case incomplete(err):
 		return outcome{}
@@ -118,7 +123,7 @@ func (d *driver) feed(in []byte) outcome {
 
 // TestIncrementalEveryPrefix feeds each request one byte at a time and
 // checks that after every byte the incremental parser decides exactly
-// what stage 2's parser decides over the same bytes: wait, refuse (with
+// what stage 5's parser decides over the same bytes: wait, refuse (with
 // the same error, at the same byte) or accept (the same request).
 func TestIncrementalEveryPrefix(t *testing.T) {
 	for _, in := range withNext(incrementalCorpus) {
@@ -191,13 +196,13 @@ func TestIncrementalPipelined(t *testing.T) {
 func TestIncrementalHeadDone(t *testing.T) {
 	head := "PUT /f HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"
 	var p pendingRequest
-	req, n, err := p.next([]byte(head[:len(head)-1]), newBufferedInput())
+	req, n, err := p.next([]byte(head[:len(head)-1]), newInput(nil))
 	require.NoError(t, err)
 	assert.Nil(t, req)
 	assert.Zero(t, n, "half a head waits")
 	assert.False(t, p.headDone())
 
-	req, n, err = p.next([]byte(head+"bo"), newBufferedInput())
+	req, n, err = p.next([]byte(head+"bo"), newInput(nil))
 	require.NoError(t, err)
 	assert.Nil(t, req)
 	assert.Equal(t, len(head), n, "the head, taken; the body not yet")
@@ -206,13 +211,13 @@ func TestIncrementalHeadDone(t *testing.T) {
 	sink := &memorySink{}
 	p.sink = sink
 
-	req, n, err = p.next([]byte("bo"), newBufferedInput())
+	req, n, err = p.next([]byte("bo"), newInput(nil))
 	require.NoError(t, err)
 	assert.Nil(t, req)
 	assert.Equal(t, 2, n, "half the body, taken")
 	assert.Equal(t, "bo", string(sink.buf))
 
-	req, n, err = p.next([]byte("dyGET"), newBufferedInput())
+	req, n, err = p.next([]byte("dyGET"), newInput(nil))
 	require.NoError(t, err)
 	require.NotNil(t, req)
 	assert.Equal(t, "body", string(req.Body))
@@ -225,8 +230,13 @@ func TestIncrementalHeadDone(t *testing.T) {
 // must stay a small multiple of the request's size, not grow with its
 // square. The parser copies every byte it reads, a line into a string, a
 // body into its buffer, so the bytes allocated while the request arrives
-// measure that work, without a counter in the code under test.
+// measure that work, without a counter in the code under test. The line
+// cache is off for it: a line parsed again would cost no copy, and hide
+// the work.
 func TestIncrementalTrickleIsLinear(t *testing.T) {
+	lines := testInput.lines
+	testInput.lines = nil
+	defer func() { testInput.lines = lines }()
 	var b strings.Builder
 	b.WriteString("POST /up HTTP/1.1\r\nHost: x\r\n")
 	for i := 0; i < 100; i++ {
@@ -262,11 +272,15 @@ func TestIncrementalTrickleIsLinear(t *testing.T) {
 	t.Logf("%d bytes allocated while a %d-byte request arrived 7 bytes at a time", allocated, len(in))
 }
 
-// FuzzIncremental checks the incremental parser against stage 2's on any
-// bytes, arriving in pieces of any sizes: the same requests, in the same
-// order, taking the same bytes, then the same error or the same wait for
-// more. The reference reads the requests one after another from one
-// reader, as the earlier stages' serve loop does.
+// FuzzIncremental checks the incremental parser, reading the loop's
+// buffer, against stage 5's, reading a bufio.Reader, on any bytes,
+// arriving in pieces of any sizes: the same requests, in the same order,
+// taking the same bytes, then the same error or the same wait for more.
+// The reference reads the requests one after another from one reader, as
+// the earlier stages' serve loop does. This is the proof that parsing from
+// the buffer changed no framing; run it with
+//
+//	go test -run '^$' -fuzz FuzzIncremental -fuzztime 5m ./stage06_epoll
 func FuzzIncremental(f *testing.F) {
 	for i, s := range withNext(incrementalCorpus) {
 		f.Add([]byte(s+s), []byte{byte(i), 1, 7, 200})
@@ -333,4 +347,24 @@ func TestIncrementalChunkExtensionsCountAsBody(t *testing.T) {
 		assert.Contains(t, got.err, ErrBodyTooLarge.Error())
 		break
 	}
+}
+
+// TestLineCache checks the loop's line cache: a line seen before costs no
+// allocation, a long one is not kept, and a full cache starts again.
+func TestLineCache(t *testing.T) {
+	lc := lineCache{}
+	host := []byte("Host: example.com")
+	assert.Equal(t, "Host: example.com", lc.get(host))
+	assert.Zero(t, testing.AllocsPerRun(100, func() { lc.get(host) }), "a line seen before")
+
+	long := []byte(strings.Repeat("a", maxCachedLine+1))
+	assert.Equal(t, string(long), lc.get(long))
+	assert.Len(t, lc, 1, "a long line is not kept")
+
+	for i := len(lc); i < maxCachedLines; i++ {
+		lc.get(fmt.Appendf(nil, "X-Line: %d", i))
+	}
+	assert.Len(t, lc, maxCachedLines)
+	lc.get([]byte("X-Line: one more"))
+	assert.Len(t, lc, 1, "full: it starts again")
 }

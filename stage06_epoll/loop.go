@@ -30,6 +30,9 @@ const (
 	// answers without end; a goroutine per connection got this limit for
 	// free, by blocking in Write.
 	maxPendingOutput = 64 << 10
+	// outBufferSize is the size a connection's output buffer starts at:
+	// room for many small answers, and it grows for larger ones.
+	outBufferSize = 4 << 10
 	// eventsPerWait is how many ready sockets one wait returns at most;
 	// more stay ready for the next.
 	eventsPerWait = 256
@@ -71,8 +74,11 @@ type loop struct {
 	poller poller
 	conns  map[int]*conn // by file descriptor
 	events []event
-	buf    []byte         // the read buffer all the loop's connections share
-	input  *bufferedInput // the reader the parser runs on, shared too
+	buf    []byte // the read buffer all the loop's connections share
+	input  *input // what the parser reads, pointed at each connection's bytes in turn
+	// spareOut is an empty output buffer, for the next connection that
+	// has an answer to queue; see conn.outBuffer.
+	spareOut []byte
 
 	// ready lists connections to read again at once, without waiting for
 	// the poller: they were cut off by maxReadsPerEvent, or stopped
@@ -90,6 +96,8 @@ type loop struct {
 	draining     bool      // shutting down: no more accepts, close when answered
 	drainBy      time.Time // when a shutdown gives up on the connections left
 	logs         []byte    // log lines of this turn, not yet written; see looplog.go
+	stamp        []byte    // l.now as the log writes it, formatted at stampTime
+	stampTime    time.Time
 }
 
 func newLoop(srv *server, id, lfd int, cfg config) (*loop, error) {
@@ -110,7 +118,7 @@ func newLoop(srv *server, id, lfd int, cfg config) (*loop, error) {
 		conns:  make(map[int]*conn),
 		events: make([]event, eventsPerWait),
 		buf:    make([]byte, readBufferSize),
-		input:  newBufferedInput(),
+		input:  newInput(nil),
 		// Deadlines are checked every tenth of the shorter timeout (at
 		// least every 10 ms, at most every second), so a timeout fires at
 		// most 10% late.
@@ -226,11 +234,9 @@ func (l *loop) accept() {
 func (l *loop) turnAway(c *conn) {
 	l.logf("%s refused: %d connections open", c.peer, l.cfg.maxConns)
 	c.closeReason = errTooManyConns
-	if _, err := io.WriteString(c, tooManyConns); err != nil {
-		l.closeConn(c, err)
-		return
-	}
+	io.WriteString(c, tooManyConns)
 	c.closeWhenWritten()
+	l.flush(c)
 }
 
 // read reads what a connection's client sent, and hands it to the
@@ -276,34 +282,65 @@ func (l *loop) read(c *conn) {
 	l.requeue(c) // more may be waiting: come back after the others
 }
 
-// flush writes a connection's pending output, until EAGAIN or until it is
-// all written. Write interest is on only while output is pending, so an
-// idle connection never wakes the loop.
+// flush writes a connection's queued output: the answers serve queued,
+// then the slices of a body being sent, then the answers to requests that
+// waited behind them, until all is written or the socket's send buffer is
+// full. Write interest is on only while output waits for room, so an idle
+// connection never wakes the loop.
 func (l *loop) flush(c *conn) {
-	if len(c.out) == 0 {
-		return
-	}
 	for len(c.out) > 0 {
-		n, err := writeSome(c.fd, c.out)
-		if err != nil {
+		if !l.writeOut(c) {
+			return // closed, or the rest waits for room
+		}
+		if err := c.sendBody(); err != nil {
 			l.closeConn(c, err)
 			return
 		}
-		if n == 0 {
-			return // the send buffer is full again: wait for the next edge
+		if len(c.out) == 0 {
+			l.allWritten(c)
 		}
-		c.out = c.out[n:]
+	}
+	if c.stalled && c.state != connClosed {
+		c.stalled = false
+		l.requeue(c) // reading stopped for back-pressure: resume
+	}
+}
+
+// writeOut writes c.out, and reports whether all of it went. When the
+// socket's send buffer fills first, the rest moves to the front of c.out,
+// write readiness is watched, and the next writable event brings flush
+// back.
+func (l *loop) writeOut(c *conn) bool {
+	sent := 0
+	for sent < len(c.out) {
+		n, err := writeSome(c.fd, c.out[sent:])
+		if err != nil {
+			l.closeConn(c, err)
+			return false
+		}
+		if n == 0 {
+			break // the send buffer is full
+		}
+		sent += n
+	}
+	if sent == len(c.out) {
+		c.releaseOut()
+		return true
+	}
+	c.out = c.out[:copy(c.out, c.out[sent:])]
+	if sent > 0 || !c.watching {
 		c.wrote()
 	}
-	c.out = nil
-	if err := c.sendBody(); err != nil {
+	if err := c.watchWrite(true); err != nil {
 		l.closeConn(c, err)
-		return
 	}
-	if len(c.out) > 0 {
-		return // the next slice of a body waits for room
-	}
-	// All written: free the buffer and stop watching for room.
+	return false
+}
+
+// allWritten moves a connection on once all its output is written: it
+// stops watching for room, and either lingers, if it was closing, or
+// waits for the next request, answering those that waited in c.in.
+func (l *loop) allWritten(c *conn) {
 	if err := c.watchWrite(false); err != nil {
 		l.closeConn(c, err)
 		return
@@ -314,10 +351,6 @@ func (l *loop) flush(c *conn) {
 	}
 	c.rearm()
 	c.serve() // requests that waited while the answers before them were written
-	if c.stalled && c.state != connClosed && len(c.out) < maxPendingOutput {
-		c.stalled = false
-		l.requeue(c)
-	}
 }
 
 // requeue puts c on the ready list, to be read again after the current
@@ -366,7 +399,12 @@ func (l *loop) sweep() {
 	for _, c := range l.conns {
 		if !l.now.Before(c.deadline) {
 			var err error
-			if c.state != connLingering {
+			switch {
+			case c.state == connLingering:
+			case l.draining && c.state == connOpen && len(c.in) == 0 && !c.pending.headDone():
+				// The wait settle gives a client it has answered: a
+				// normal end.
+			default:
 				err = fmt.Errorf("timed out %s", c.waiting)
 			}
 			l.closeConn(c, err)

@@ -340,7 +340,7 @@ func TestShutdownFinishesAnswers(t *testing.T) {
 
 // newTestLoop makes a loop without a listening socket, for tests that drive
 // one connection by hand.
-func newTestLoop(t *testing.T) *loop {
+func newTestLoop(t testing.TB) *loop {
 	p, err := newPoller()
 	require.NoError(t, err)
 	l := &loop{
@@ -351,7 +351,7 @@ func newTestLoop(t *testing.T) *loop {
 		conns:  make(map[int]*conn),
 		events: make([]event, eventsPerWait),
 		buf:    make([]byte, readBufferSize),
-		input:  newBufferedInput(),
+		input:  newInput(nil),
 		now:    time.Now(),
 	}
 	t.Cleanup(l.closeAll)

@@ -67,15 +67,21 @@ func (l *loop) logAccess(req *Request, resp *Response, took time.Duration) {
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, sent, 10)
 	b = append(b, "B "...)
-	b = append(b, took.String()...)
+	b = append(b, took.String()...) // String is inlined: no allocation
 	l.logLineEnd(b)
 }
 
 // logLineStart begins a line as log.Ltime|log.Lmicroseconds would, with
-// the time the loop last woke rather than a clock read of its own.
+// the time the loop last woke rather than a clock read of its own. That
+// time is the same for every line of a turn, so it is formatted once a
+// turn, into l.stamp.
 func (l *loop) logLineStart() []byte {
+	if len(l.stamp) == 0 || !l.stampTime.Equal(l.now) {
+		l.stamp = l.now.AppendFormat(l.stamp[:0], "15:04:05.000000 ")
+		l.stampTime = l.now
+	}
 	b := append(l.logs, logPrefix...)
-	return l.now.AppendFormat(b, "15:04:05.000000 ")
+	return append(b, l.stamp...)
 }
 
 // logLineEnd ends the line that b holds after the buffered ones, and

@@ -12,7 +12,8 @@
 // connection's unparsed input and unsent output in buffers (a read may
 // bring half a request or three, a write may take part of a response),
 // runs the request parser only when a request may be complete, and keeps
-// the timers. The parser, the responses and the handlers are unchanged.
+// the timers. The parser reads the loop's buffer instead of a bufio.Reader;
+// its grammar, the responses and the handlers are unchanged.
 //
 // Handlers run on the loop, one request at a time: while one runs, no
 // other connection of that loop is served. That is what makes a loop fast
@@ -29,10 +30,12 @@
 // The files split the lesson: poller.go is the interface to the kernel,
 // poller_epoll.go and poller_kqueue.go implement it, socket.go opens the
 // sockets, loop.go runs the loop, conn.go serves one connection,
-// incremental.go runs the parser over buffered bytes, and looplog.go
-// keeps each loop's log, which replaces the access-log middleware. The
-// parser (request.go, chunked.go, host_expect.go, errors.go), response.go,
-// the router and the handlers are those of the previous stage.
+// incremental.go runs the parser over the bytes in the loop's buffer, and
+// looplog.go keeps each loop's log, which replaces the access-log
+// middleware. The parser (request.go, chunked.go, host_expect.go,
+// errors.go) is the previous stage's, reading that buffer; body.go keeps
+// only BodyReader, since the loop takes bodies itself; response.go, the
+// router and the handlers are those of the previous stage.
 package main
 
 import (

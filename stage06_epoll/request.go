@@ -2,13 +2,16 @@ package main
 
 // This file holds the request and its framing: the Request and Header
 // types, the request line and the field lines, and how long the body is.
+// Up to stage 5 the parser read them from a bufio.Reader over the
+// connection; here it reads them where the loop already holds them, from
+// an input over the loop's buffer (see incremental.go), and a line is a
+// slice of that buffer rather than a copy.
 // The rest of the parser is in target.go (the request-target's forms),
 // chunked.go (the chunked transfer coding), host_expect.go (the Host and
 // Expect fields) and errors.go (every way a request can be refused, with
 // its status).
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strconv"
@@ -24,8 +27,8 @@ const MaxHeaderBytes = 8 << 10
 
 // MaxBodyBytes is the largest body the parser accepts, answered with 413
 // (RFC 9110 §15.5.14) when a request announces or sends more. A body is
-// read as it arrives and kept only when asked (see body.go), so the cap
-// is what a server is willing to receive at all, and what ReadBody holds
+// read as it arrives and kept only when asked (see bodies.go), so the cap
+// is what a server is willing to receive at all, and what the loop holds
 // at most. It is 1 MiB, down from 8 MiB: no JSON body this API takes comes
 // near it, and a client that announces more hears 413 before a byte of its
 // body is read. The cap is the parser's, so file uploads share it.
@@ -82,10 +85,10 @@ type Request struct {
 	RawQuery string // Target after the first "?", such as "x=1"; not decoded
 	Version  string // "HTTP/1.1" or "HTTP/1.0"
 	Header   Header
-	// Body is the content, chunked coding removed, once ReadBody has read
-	// it whole; nil until then, and when there is none. The serve loop
-	// calls ReadBody only for a handler that needs the body in memory:
-	// the JSON routes' (see TakesJSON).
+	// Body is the content, chunked coding removed, once the loop has
+	// taken it whole; nil until then, and when there is none. The loop
+	// keeps it only for a handler that needs the body in memory: the JSON
+	// routes' (see TakesJSON).
 	Body []byte
 	// Params are the path parameters of the route that matched, such as
 	// id=42 for /users/:id, percent-decoded. The router fills them in
@@ -100,7 +103,7 @@ type Request struct {
 	contentLength int64     // the body length Content-Length announced, 0 without one
 	chunked       bool      // the body uses the chunked transfer coding
 	authority     string    // the host and port of an absolute-form target, "" otherwise
-	body          io.Reader // the body, read from the connection; see BodyReader
+	body          io.Reader // the body the loop kept in a file, if any; see BodyReader
 }
 
 // ReadRequestHead reads the request line and the header fields up to the
@@ -108,20 +111,21 @@ type Request struct {
 // Content-Length, Transfer-Encoding) without reading it. The body is left
 // for later, so that the server can answer "Expect: 100-continue" in
 // between, can refuse a body that is too large before the client sends
-// it, and need never hold a body nobody wants: the request reads it from
-// br when asked (BodyReader, ReadBody, DiscardBody).
+// it, and need never hold a body nobody wants: the loop takes it as it
+// arrives (see bodies.go).
 //
-// It reads only as many bytes as the head has, however they arrive: what
-// follows stays in br for the body or for the next request. That is why it
-// takes the connection's long-lived *bufio.Reader, and never a fresh one.
-func ReadRequestHead(br *bufio.Reader) (*Request, error) {
+// It reads only as many bytes as the head has: what follows stays in in,
+// for the body or for the next request. Running out of bytes is io.EOF or
+// io.ErrUnexpectedEOF, as the end of a connection was for stage 5's
+// parser; on the loop it means the rest has not arrived yet.
+func ReadRequestHead(in *input) (*Request, error) {
 	budget := MaxHeaderBytes
 
 	// RFC 9112 §2.2: a server SHOULD ignore at least one empty line before
 	// the request line, which some clients send after a body.
 	var line string
 	for line == "" {
-		l, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrRequestLine)
+		l, n, err := readLine(in, budget, ErrHeaderTooLarge, ErrRequestLine)
 		if err == io.EOF && budget == MaxHeaderBytes {
 			return nil, io.EOF // no request at all: a clean end of input
 		}
@@ -139,7 +143,7 @@ func ReadRequestHead(br *bufio.Reader) (*Request, error) {
 		return nil, fmt.Errorf("parse request line: %w", err)
 	}
 
-	if req.Header, err = readFields(br, budget); err != nil {
+	if req.Header, err = readFields(in, budget); err != nil {
 		return nil, fmt.Errorf("read header: %w", err)
 	}
 	if err := req.checkHost(); err != nil {
@@ -151,7 +155,6 @@ func ReadRequestHead(br *bufio.Reader) (*Request, error) {
 	if err := req.parseFraming(); err != nil {
 		return nil, fmt.Errorf("check body framing: %w", err)
 	}
-	req.body = newBodyReader(req, br)
 	return req, nil
 }
 
@@ -185,12 +188,13 @@ func (r *Request) KeepAlive() bool {
 // not followed by LF is a control character like any other (RFC 9112 §2.2
 // forbids a bare CR).
 //
-// It reads byte by byte from br's buffer, which costs no system call per
-// byte, and does not depend on the size of br's buffer.
-func readLine(br *bufio.Reader, limit int, tooLong, invalid error) (string, int, error) {
-	var line []byte
+// It reads byte by byte from the loop's buffer, and the line it returns is
+// a slice of that buffer, made a string by the loop's line cache: a copy
+// only for a line the loop has not seen before (see lineCache).
+func readLine(in *input, limit int, tooLong, invalid error) (string, int, error) {
+	line := in.rest()[:0] // grows over the bytes read, which follow it
 	for {
-		c, err := br.ReadByte()
+		c, err := in.ReadByte()
 		if err != nil {
 			if err == io.EOF && len(line) > 0 {
 				err = io.ErrUnexpectedEOF
@@ -204,13 +208,13 @@ func readLine(br *bufio.Reader, limit int, tooLong, invalid error) (string, int,
 		afterCR := len(line) > 0 && line[len(line)-1] == '\r'
 		switch {
 		case c == '\n' && afterCR:
-			return string(line[:len(line)-1]), n, nil
+			return in.lines.get(line[:len(line)-1]), n, nil
 		case c == '\n':
 			return "", n, ErrLineEnding
 		case afterCR, c < 0x20 && c != '\t' && c != '\r', c == 0x7f:
 			return "", n, invalid
 		}
-		line = append(line, c)
+		line = line[:n] // c is the byte after line, in the buffer
 	}
 }
 
@@ -291,10 +295,10 @@ func parseVersion(v string) (string, error) {
 // and the trailer section after the last chunk of a chunked body, which
 // has the same syntax (RFC 9112 §5, §7.1.2). A section that outgrows its
 // budget is ErrHeaderTooLarge.
-func readFields(br *bufio.Reader, budget int) (Header, error) {
+func readFields(in *input, budget int) (Header, error) {
 	var h Header
 	for {
-		line, n, err := readLine(br, budget, ErrHeaderTooLarge, ErrControlChar)
+		line, n, err := readLine(in, budget, ErrHeaderTooLarge, ErrControlChar)
 		if err != nil {
 			return nil, unexpected(err)
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -9,24 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// feeds are the ways a test hands the same bytes to the parser: all at once,
-// or one byte per Read, as a slow network might deliver them. The parser
-// must not care.
-var feeds = []struct {
-	name string
-	open func(string) *bufio.Reader
-}{
-	{"whole", func(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }},
-	{"one byte", func(s string) *bufio.Reader {
-		return bufio.NewReader(iotest.OneByteReader(strings.NewReader(s)))
-	}},
-}
 
 // exported returns the fields of r that a caller sees, so that tables need
 // not spell out the parser's private framing state.
@@ -42,21 +27,32 @@ func get(target string, fields ...Field) *Request {
 	return &Request{Method: "GET", Target: target, Path: path, RawQuery: query, Version: "HTTP/1.1", Header: fields}
 }
 
-// ReadRequest reads one whole request from br: ReadRequestHead and then
-// ReadBody, as the serve loop does, but with nothing in between, which is
-// all a test of the parser needs. It returns io.EOF if br ends before the request's first byte,
-// io.ErrUnexpectedEOF if it ends in the middle, and a wrapped *StatusError
-// if the request is invalid.
-func ReadRequest(br *bufio.Reader) (*Request, error) {
-	req, err := ReadRequestHead(br)
-	if err != nil {
-		return nil, err
+// ReadRequest reads one whole request from the front of in, the head and
+// then the body into Body, as the loop does once all of it has arrived,
+// and moves in past it: all a test of the parser needs. It returns io.EOF
+// if in holds nothing, io.ErrUnexpectedEOF if it ends in the middle of a
+// request, and a wrapped *StatusError if the request is invalid.
+func ReadRequest(in *input) (*Request, error) {
+	start := in.pos
+	var p pendingRequest
+	for {
+		req, n, err := p.next(in.rest(), testInput)
+		in.pos += n
+		switch {
+		case err != nil:
+			return nil, err
+		case req != nil:
+			return req, nil
+		case n == 0 && start == len(in.buf):
+			return nil, io.EOF
+		case n == 0:
+			return nil, io.ErrUnexpectedEOF
+		}
 	}
-	if err := req.ReadBody(); err != nil {
-		return nil, err
-	}
-	return req, nil
 }
+
+// inputOf returns an input over s.
+func inputOf(s string) *input { return newInput([]byte(s)) }
 
 // Write writes r in wire form, the body framed by Content-Length. It drops
 // any Content-Length and Transfer-Encoding fields, because Body holds the
@@ -304,45 +300,45 @@ func TestReadRequest(t *testing.T) {
 		{name: "only empty lines", in: "\r\n\r\n", wantErr: io.ErrUnexpectedEOF},
 	}
 	for _, tc := range tests {
-		for _, feed := range feeds {
-			t.Run(tc.name+"/"+feed.name, func(t *testing.T) {
-				br := feed.open(tc.in)
-				req, err := ReadRequest(br)
-				if tc.wantErr != nil {
-					require.Error(t, err)
-					assert.Nil(t, req)
-					assert.ErrorIs(t, err, tc.wantErr)
-					var se *StatusError
-					if tc.wantStatus == 0 {
-						assert.False(t, errors.As(err, &se), "an incomplete request must get no answer, got %v", err)
-					} else if assert.ErrorAs(t, err, &se) {
-						assert.Equal(t, tc.wantStatus, se.Status)
-					}
-					return
+		t.Run(tc.name, func(t *testing.T) {
+			in := inputOf(tc.in)
+			req, err := ReadRequest(in)
+			if tc.wantErr != nil {
+				require.Error(t, err)
+				assert.Nil(t, req)
+				assert.ErrorIs(t, err, tc.wantErr)
+				var se *StatusError
+				if tc.wantStatus == 0 {
+					assert.False(t, errors.As(err, &se), "an incomplete request must get no answer, got %v", err)
+				} else if assert.ErrorAs(t, err, &se) {
+					assert.Equal(t, tc.wantStatus, se.Status)
 				}
-				require.NoError(t, err)
-				require.NotNil(t, tc.want, "test case lacks want")
-				assert.Equal(t, *tc.want, exported(req))
-				rest, err := io.ReadAll(br)
-				require.NoError(t, err)
-				assert.Equal(t, tc.rest, string(rest), "bytes left after the request")
-			})
-		}
+				return
+			}
+			require.NoError(t, err)
+			require.NotNil(t, tc.want, "test case lacks want")
+			assert.Equal(t, *tc.want, exported(req))
+			assert.Equal(t, tc.rest, string(in.rest()), "bytes left after the request")
+		})
 	}
 }
 
 // TestReadRequestOneByteAtATime checks that a request parses to exactly the
 // same value, private framing state included, whether its bytes arrive all
-// at once or one per Read.
+// at once or one per read.
 func TestReadRequestOneByteAtATime(t *testing.T) {
 	const in = "POST /echo/abc?q=1 HTTP/1.1\r\nHost: localhost\r\nUser-Agent: me\r\nTransfer-Encoding: chunked\r\n\r\n" +
 		"3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nTrailer: t\r\n\r\n"
-	whole, err := ReadRequest(bufio.NewReader(strings.NewReader(in)))
+	whole, err := ReadRequest(inputOf(in))
 	require.NoError(t, err)
-	slow, err := ReadRequest(bufio.NewReader(iotest.OneByteReader(strings.NewReader(in))))
-	require.NoError(t, err)
-	assert.Equal(t, whole, slow)
-	assert.Equal(t, "abcde", string(slow.Body))
+	var d driver
+	var slow outcome
+	for k := 1; k <= len(in) && slow.incomplete(); k++ {
+		slow = d.feed([]byte(in[:k]))
+	}
+	require.Empty(t, slow.err)
+	assert.Equal(t, whole, slow.req)
+	assert.Equal(t, "abcde", string(slow.req.Body))
 }
 
 // TestReadRequestBackToBack checks that requests sent together on one
@@ -352,32 +348,26 @@ func TestReadRequestBackToBack(t *testing.T) {
 	const in = "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none" +
 		"POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ntwo\r\n0\r\n\r\n" +
 		"GET /c HTTP/1.1\r\nHost: x\r\n\r\n"
-	for _, feed := range feeds {
-		t.Run(feed.name, func(t *testing.T) {
-			br := feed.open(in)
-			for _, want := range []struct{ path, body string }{{"/a", "one"}, {"/b", "two"}, {"/c", ""}} {
-				req, err := ReadRequest(br)
-				require.NoError(t, err, want.path)
-				assert.Equal(t, want.path, req.Path)
-				assert.Equal(t, want.body, string(req.Body))
-			}
-			_, err := ReadRequest(br)
-			assert.Equal(t, io.EOF, err, "a clean end between requests is a bare io.EOF")
-		})
+	src := inputOf(in)
+	for _, want := range []struct{ path, body string }{{"/a", "one"}, {"/b", "two"}, {"/c", ""}} {
+		req, err := ReadRequest(src)
+		require.NoError(t, err, want.path)
+		assert.Equal(t, want.path, req.Path)
+		assert.Equal(t, want.body, string(req.Body))
 	}
+	_, err := ReadRequest(src)
+	assert.Equal(t, io.EOF, err, "a clean end between requests is a bare io.EOF")
 }
 
 // TestReadRequestHeadLeavesBody checks that ReadRequestHead stops at the
 // empty line, so the server can send 100 Continue before the body.
 func TestReadRequestHeadLeavesBody(t *testing.T) {
-	br := bufio.NewReader(strings.NewReader("PUT /f HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\nbody"))
-	req, err := ReadRequestHead(br)
+	in := inputOf("PUT /f HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\nbody")
+	req, err := ReadRequestHead(in)
 	require.NoError(t, err)
 	assert.True(t, req.ExpectsContinue())
 	assert.Nil(t, req.Body)
-	assert.Equal(t, 4, br.Buffered(), "the body is still unread")
-	require.NoError(t, req.ReadBody())
-	assert.Equal(t, "body", string(req.Body))
+	assert.Equal(t, "body", string(in.rest()), "the body is still unread")
 }
 
 func TestExpectsContinue(t *testing.T) {
@@ -394,7 +384,7 @@ func TestExpectsContinue(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req, err := ReadRequestHead(bufio.NewReader(strings.NewReader(tc.in)))
+			req, err := ReadRequestHead(inputOf(tc.in))
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, req.ExpectsContinue())
 		})
@@ -449,7 +439,7 @@ func TestRequestWrite(t *testing.T) {
 // included, count towards MaxBodyBytes: otherwise tiny chunks with long
 // extensions would carry unbounded data past the limit.
 func TestChunkExtensionsCountAsBody(t *testing.T) {
-	_, err := ReadRequest(bufio.NewReader(strings.NewReader(extensionFlood())))
+	_, err := ReadRequest(inputOf(extensionFlood()))
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ErrBodyTooLarge)
 }

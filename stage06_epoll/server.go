@@ -9,6 +9,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -105,22 +106,36 @@ func (l *loop) drain() {
 	unix.Close(l.lfd)
 	l.lfd = -1
 	for _, c := range l.conns {
-		l.settle(c)
+		l.settle(c, false)
 	}
 }
 
 // settle closes a connection that has nothing left to do once the server
 // is shutting down: no answer to write, no body to read, no request in
-// its buffer. One with part of a request gets drainWait for the rest.
-func (l *loop) settle(c *conn) {
+// its buffer. Three kinds get drainWait first: one with part of a request,
+// for the rest; one that has just answered (answered), whose client may
+// have pipelined more requests that are still on their way; and one whose
+// reading stopped for back-pressure (stalled), whose requests may still
+// wait in its socket. Closing a socket with requests unread would reset
+// it, and a reset can destroy the answers the client has not yet read.
+func (l *loop) settle(c *conn, answered bool) {
 	switch {
 	case c.state != connOpen, c.pending.headDone(), len(c.out) > 0, c.body != nil:
 		// Lingering or closing already, or answering a request.
-	case len(c.in) > 0:
+	case len(c.in) > 0, answered, c.stalled:
 		if d := l.now.Add(drainWait); d.Before(c.deadline) {
 			c.deadline = d
+			l.nextSweep = minTime(l.nextSweep, d)
 		}
 	default:
 		l.closeConn(c, nil)
 	}
+}
+
+// minTime returns the earlier of a and b.
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
