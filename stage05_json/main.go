@@ -16,8 +16,9 @@
 // turns values and errors into JSON, users.go the users resource, gzip.go
 // the compression, middleware.go what else wraps the routes, cors.go,
 // ratelimit.go and auth.go the API middleware that flags turn on,
-// errorhandlers.go the hook that shapes every error's body, and main.go
-// runs the connections.
+// errorhandlers.go the hook that shapes every error's body, stream.go
+// sends a body of unknown length in chunks, and main.go runs the
+// connections.
 package main
 
 import (
@@ -246,7 +247,11 @@ func serveRequests(conn net.Conn, cfg config, conns *connSet) (int, error) {
 		// Whatever answered, a response to HEAD has no body: the client
 		// would read one as the start of the next response (RFC 9112 §6.3).
 		resp.Head = req.Method == "HEAD"
-		if err := writeResponse(bw, resp); err != nil {
+		frameFeed(req, resp)
+		if err := sendResponse(pc, br, bw, resp, conns); err != nil {
+			if errors.Is(err, errClientGone) {
+				return n + 1, nil
+			}
 			return n, err
 		}
 		if resp.Close {
