@@ -39,6 +39,7 @@ package main
 
 import (
 	"encoding/json"
+	"log"
 	"strconv"
 	"sync"
 	"time"
@@ -131,6 +132,7 @@ func (h *eventHub) publish(typ string, v any) {
 	for s := range h.subs {
 		switch {
 		case s.next < oldest:
+			log.Printf("events: dropped a subscriber %d events behind: its client does not read", h.lastID-s.next)
 			s.dropped = true
 			delete(h.subs, s)
 			s.wakeUp()
