@@ -109,8 +109,8 @@ func streamFeed(pc *progressConn, br *bufio.Reader, bw *bufio.Writer, resp *Resp
 	feed.Start(wake)
 	var buf []byte
 	for {
-		stopping := conns.stopped()
-		buf, done := feed.Next(buf[:0], stopping)
+		stopping, done := conns.stopped(), false
+		buf, done = feed.Next(buf[:0], stopping)
 		if err := writeChunk(bw, buf, resp.Chunked); err != nil {
 			return err
 		}
