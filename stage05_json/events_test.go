@@ -320,3 +320,36 @@ func readTicks(r io.Reader, n int, data string, read *atomic.Int64) error {
 	}
 	return nil
 }
+
+// BenchmarkHubPublish measures one publish to n subscribers that all wait
+// for it, the wake of each included, a send on a channel of one as
+// streamFeed's: the fan-out that stage 6's loop is to do without a
+// goroutine per subscriber.
+func BenchmarkHubPublish(b *testing.B) {
+	for _, n := range []int{1, 1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			hub := newEventHub(n, time.Hour)
+			subs := make([]*subscriber, n)
+			for i := range subs {
+				subs[i], _ = hub.subscribe("")
+				woken := make(chan struct{}, 1) // as streamFeed's
+				subs[i].Start(func() {
+					select {
+					case woken <- struct{}{}:
+					default:
+					}
+				})
+			}
+			user := User{ID: 1, Name: "Ada Lovelace"}
+			var p []byte
+			for b.Loop() {
+				b.StopTimer()
+				for _, s := range subs {
+					p, _ = s.Next(p[:0], false)
+				}
+				b.StartTimer()
+				hub.publish("user.updated", user)
+			}
+		})
+	}
+}
