@@ -29,22 +29,15 @@ func eventsSlowSubscriber(t *T) error {
 		return err
 	}
 	defer slow.c.Close()
-	fast, err := t.openEvents()
+	fast, api, err := t.openWithAPI()
 	if err != nil {
 		return err
 	}
 	defer fast.c.Close()
-	api, err := t.dial()
-	if err != nil {
-		return err
-	}
 	defer api.Close()
 	word := t.randomWord()
-	u, err := t.createUser(api, word)
+	u, _, err := t.createAndSee(fast, api, word)
 	if err != nil {
-		return err
-	}
-	if _, err := t.expectEvent(fast, "the user just created", "user.created", map[string]any{"id": u.ID}); err != nil {
 		return err
 	}
 	t.reproduceFlood(u.ID.String())

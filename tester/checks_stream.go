@@ -160,24 +160,44 @@ func (t *T) rename(c *conn, id, name string) error {
 	return t.change(c, "PUT", "/users/"+id, body, 200)
 }
 
+// openWithAPI opens GET /events, with extra header lines, and a
+// connection for the API calls that make its events. The caller closes
+// both; on an error, neither is open.
+func (t *T) openWithAPI(extra ...string) (*stream, *conn, error) {
+	s, err := t.openEvents(extra...)
+	if err != nil {
+		return nil, nil, err
+	}
+	api, err := t.dial()
+	if err != nil {
+		s.c.Close()
+		return nil, nil, err
+	}
+	return s, api, nil
+}
+
+// createAndSee creates a user called name on api and requires its
+// user.created event on s.
+func (t *T) createAndSee(s *stream, api *conn, name string) (user, *sseEvent, error) {
+	u, err := t.createUser(api, name)
+	if err != nil {
+		return u, nil, err
+	}
+	ev, err := t.expectEvent(s, "the user just created", "user.created", map[string]any{"id": u.ID, "name": name})
+	return u, ev, err
+}
+
 func eventsStream(t *T) error {
-	s, err := t.openEvents()
+	s, api, err := t.openWithAPI()
 	if err != nil {
 		return err
 	}
 	defer s.c.Close()
-	api, err := t.dial()
-	if err != nil {
-		return err
-	}
 	defer api.Close()
 	name := t.randomWord()
 	t.reproduceStream("", name)
-	u, err := t.createUser(api, name)
+	u, _, err := t.createAndSee(s, api, name)
 	if err != nil {
-		return err
-	}
-	if _, err := t.expectEvent(s, "the user just created", "user.created", map[string]any{"id": u.ID, "name": name}); err != nil {
 		return err
 	}
 	renamed := t.randomWord()
@@ -224,22 +244,13 @@ func (t *T) headEvents() error {
 }
 
 func eventsReplay(t *T) error {
-	first, err := t.openEvents()
+	first, api, err := t.openWithAPI()
 	if err != nil {
 		return err
 	}
 	defer first.c.Close()
-	api, err := t.dial()
-	if err != nil {
-		return err
-	}
 	defer api.Close()
-	name := t.randomWord()
-	u, err := t.createUser(api, name)
-	if err != nil {
-		return err
-	}
-	seen, err := t.expectEvent(first, "the user just created", "user.created", map[string]any{"id": u.ID, "name": name})
+	u, seen, err := t.createAndSee(first, api, t.randomWord())
 	if err != nil {
 		return err
 	}
@@ -338,11 +349,12 @@ func (t *T) unknownLastEventID(api *conn) error {
 }
 
 func eventsGzip(t *T) error {
-	s, err := t.openEvents("Accept-Encoding: gzip")
+	s, api, err := t.openWithAPI("Accept-Encoding: gzip")
 	if err != nil {
 		return err
 	}
 	defer s.c.Close()
+	defer api.Close()
 	if !s.gzipped {
 		return t.adviseAbout(s.req, s.head, warning{Summary: "the event stream came uncompressed, though the request said Accept-Encoding: gzip", Section: sectionEvents,
 			Why: "sending it as it is is always allowed; the card compresses streams too, flushed per event"})
@@ -352,19 +364,11 @@ func eventsGzip(t *T) error {
 			return err
 		}
 	}
-	api, err := t.dial()
-	if err != nil {
-		return err
-	}
-	defer api.Close()
 	name := t.randomWord()
 	t.reproduceStream(" --compressed", name)
-	u, err := t.createUser(api, name)
-	if err != nil {
-		return err
-	}
 	const detail = "the stream is compressed with gzip: each event must decompress as soon as it comes"
-	if _, err := t.expectEvent(s, "the user just created", "user.created", map[string]any{"id": u.ID, "name": name}); err != nil {
+	u, _, err := t.createAndSee(s, api, name)
+	if err != nil {
 		return annotate(err, detail, gzipStreamHint(err))
 	}
 	renamed := t.randomWord()
