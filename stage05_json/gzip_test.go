@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -235,4 +236,33 @@ func BenchmarkGzipBytes(b *testing.B) {
 			gzipBytes(body)
 		}
 	})
+}
+
+// TestEventsGzip checks a compressed stream: one gzip stream, flushed per
+// event, so each event decompresses as it arrives, and ended with gzip's
+// trailer, which the reader checks, when the stream ends.
+func TestEventsGzip(t *testing.T) {
+	hub := newEventHub(10, time.Hour)
+	cfg := testConfig
+	cfg.handler = gzipMiddleware(hub.stream)
+	addr, stop := stoppable(t, cfg)
+	c, stream := openEvents(t, addr, "Accept-Encoding: gzip")
+	assert.Equal(t, "gzip", stream.Header.Get("Content-Encoding"))
+	assert.Equal(t, "Accept-Encoding", stream.Header.Get("Vary"))
+	eventually(t, func() bool { return hub.subscribers() == 1 }, "subscribed")
+
+	hub.publish("tick", 1)
+	zr, err := gzip.NewReader(stream.Body)
+	require.NoError(t, err)
+	assert.Equal(t, eventText(1, "tick", "1"), readEvent(t, zr))
+	hub.publish("tick", 2)
+	assert.Equal(t, eventText(2, "tick", "2"), readEvent(t, zr))
+
+	done := stop()
+	rest, err := io.ReadAll(zr)
+	require.NoError(t, err, "the gzip stream ends whole, checksum and all")
+	assert.Empty(t, rest)
+	stopped(t, done)
+	c.closed()
+	assert.Len(t, gzipFeedSlots, 0, "the slot is given back")
 }

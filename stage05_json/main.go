@@ -5,7 +5,9 @@
 // parser's included, the same JSON shape with the right status. Request
 // bodies are decoded strictly and validated, and a gzip middleware
 // compresses text and JSON for clients that ask for it. With those, the
-// server passes every stage of CodeCrafters' HTTP server challenge.
+// server passes every stage of CodeCrafters' HTTP server challenge. And
+// GET /events streams every change to the users as server-sent events,
+// in a response whose length nobody knows.
 //
 // The files split the lesson: request.go parses a request and its framing,
 // with chunked.go, host_expect.go and errors.go beside it, response.go
@@ -16,8 +18,9 @@
 // turns values and errors into JSON, users.go the users resource, gzip.go
 // the compression, middleware.go what else wraps the routes, cors.go,
 // ratelimit.go and auth.go the API middleware that flags turn on,
-// errorhandlers.go the hook that shapes every error's body, and main.go
-// runs the connections.
+// errorhandlers.go the hook that shapes every error's body, stream.go
+// sends a body of unknown length in chunks, events.go streams the users'
+// changes as server-sent events, and main.go runs the connections.
 package main
 
 import (
@@ -51,9 +54,11 @@ func main() {
 	burst := flag.Int("burst", 0, "requests one client address may make at once, before -rate holds it back; 0 means -rate rounded up")
 	tokenFile := flag.String("token-file", "", "require Authorization: Bearer with a token of this `FILE`, one a line, to create, change or delete users")
 	problemJSON := flag.Bool("problem-details", false, "answer every error as RFC 9457 problem details, application/problem+json, through error handlers")
+	flag.DurationVar(&events.heartbeat, "heartbeat", defaultHeartbeat, "how often GET /events sends a comment to every subscriber, to keep quiet connections open")
+	flag.IntVar(&events.max, "max-subscribers", defaultMaxSubscribers, "most GET /events streams at once; more are answered 503")
 	flag.Parse()
-	if cfg.maxConns < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 || cfg.shutdownTimeout < 0 {
-		fmt.Fprintln(os.Stderr, "-max-conns must be at least 1, and the timeouts positive")
+	if cfg.maxConns < 1 || events.max < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 || cfg.shutdownTimeout < 0 || events.heartbeat <= 0 {
+		fmt.Fprintln(os.Stderr, "-max-conns and -max-subscribers must be at least 1, and the timeouts and -heartbeat positive")
 		os.Exit(2)
 	}
 
@@ -246,7 +251,11 @@ func serveRequests(conn net.Conn, cfg config, conns *connSet) (int, error) {
 		// Whatever answered, a response to HEAD has no body: the client
 		// would read one as the start of the next response (RFC 9112 §6.3).
 		resp.Head = req.Method == "HEAD"
-		if err := writeResponse(bw, resp); err != nil {
+		frameFeed(req, resp)
+		if err := sendResponse(pc, br, bw, resp, conns); err != nil {
+			if errors.Is(err, errClientGone) {
+				return n + 1, nil
+			}
 			return n, err
 		}
 		if resp.Close {

@@ -3,22 +3,26 @@ package main
 import (
 	"log"
 	"runtime/debug"
+	"strconv"
 	"time"
 )
 
 // accessLog logs one line per request once it is answered: method, path,
-// status, the body bytes the response sends and the time the handlers
-// took. Used outermost, it also logs the 500 that recoverer makes of a
+// status, the body bytes the response sends ("streamed" for a Feed) and
+// the time the handlers took. Used outermost, it also logs the 500 that recoverer makes of a
 // panic, and its time includes every other middleware.
 func accessLog(next Handler) Handler {
 	return func(req *Request) *Response {
 		start := time.Now()
 		resp := next(req)
-		sent := resp.BodyLen()
-		if req.Method == "HEAD" || !hasContent(resp.Status) {
-			sent = 0 // Write leaves the body out
+		sent := strconv.FormatInt(resp.BodyLen(), 10) + "B"
+		switch {
+		case req.Method == "HEAD" || !hasContent(resp.Status):
+			sent = "0B" // Write leaves the body out
+		case resp.Feed != nil:
+			sent = "streamed" // its length is known only at its end
 		}
-		log.Printf("%s %s %d %dB %s", req.Method, req.Path, resp.Status, sent, time.Since(start))
+		log.Printf("%s %s %d %s %s", req.Method, req.Path, resp.Status, sent, time.Since(start))
 		return resp
 	}
 }

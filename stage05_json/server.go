@@ -6,8 +6,8 @@ package main
 // shortage, not the end: the loop waits and tries again. And the
 // connections open at once are bounded: one over the limit is answered
 // 503 and closed. On shutdown, the server stops accepting, closes the
-// connections that wait for a request, and lets the others finish what
-// they have started, for at most -shutdown-timeout.
+// connections that wait for a request, ends the streams, and lets the
+// others finish what they have started, for at most -shutdown-timeout.
 
 import (
 	"bufio"
@@ -40,7 +40,9 @@ const drainWait = 100 * time.Millisecond
 // kernel refuses new connections), closes every connection that waits for
 // a request once drainWait shows that none is coming, and lets every
 // other finish: the answer it is writing, the body it is reading and its
-// answer, and the requests its client sent behind them. It returns when
+// answer, and the requests its client sent behind them. A stream, which
+// never finishes by itself, is ended: what it has ready, then its last
+// chunk. It returns when
 // the last has closed, or after cfg.shutdownTimeout, when it closes the
 // rest. A first version of this server closed every connection at once,
 // and cut an 8 MiB download off at 5 MB.
@@ -123,16 +125,18 @@ func turnAway(conn net.Conn, maxConns int) {
 // connSet is the server's open connections, and which of them wait for a
 // request: waiting for its first byte, or reading its head. Those have no
 // request of their own yet, so a shutdown closes them once drainWait has
-// passed without one; the others are answering one.
+// passed without one; the others are answering one. Of those, the ones
+// sending a stream are woken, to end it.
 type connSet struct {
 	mu       sync.Mutex
-	waiting  map[net.Conn]bool // every open connection
+	waiting  map[net.Conn]bool   // every open connection
+	streams  map[net.Conn]func() // the connections sending a stream, and how to wake each
 	stopping bool
 	done     sync.WaitGroup // one for each open connection
 }
 
 func newConnSet() *connSet {
-	return &connSet{waiting: map[net.Conn]bool{}}
+	return &connSet{waiting: map[net.Conn]bool{}, streams: map[net.Conn]func(){}}
 }
 
 // add counts a new connection in, and returns how many are open.
@@ -175,6 +179,22 @@ func (s *connSet) answering(c net.Conn) {
 	s.waiting[c] = false
 }
 
+// streaming marks c as sending a stream, which a shutdown ends by calling
+// wake, at once if it has begun; the function it returns unmarks c.
+func (s *connSet) streaming(c net.Conn, wake func()) (done func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.streams[c] = wake
+	if s.stopping {
+		wake()
+	}
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.streams, c)
+	}
+}
+
 // stopped reports whether the server is shutting down.
 func (s *connSet) stopped() bool {
 	s.mu.Lock()
@@ -183,8 +203,8 @@ func (s *connSet) stopped() bool {
 }
 
 // stop begins the shutdown: every connection that waits for a request
-// gets drainWait for it, and closes if none comes; the others will, once
-// they wait for one.
+// gets drainWait for it, and closes if none comes; every stream is woken
+// to end; the others will close once they wait for a request.
 func (s *connSet) stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -193,6 +213,9 @@ func (s *connSet) stop() {
 		if waiting {
 			c.SetReadDeadline(time.Now().Add(drainWait))
 		}
+	}
+	for _, wake := range s.streams {
+		wake()
 	}
 }
 

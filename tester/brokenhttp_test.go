@@ -64,6 +64,7 @@ type naiveHTTP struct {
 	filesFromCwd bool // ignores --directory
 
 	json naiveJSON // stage 5
+	sse  naiveSSE  // stage 5's GET /events, on with json
 	api  naiveAPI  // stage 5's API middleware, with -api
 	loop naiveLoop // stage 6
 
@@ -184,6 +185,12 @@ func (s naiveHTTP) conn(c net.Conn) {
 		if status := s.refusal(req); status != "" {
 			s.refuse(c, status)
 			return
+		}
+		if s.json.on && req.target == "/events" && (req.method == "GET" || req.method == "HEAD") {
+			if !s.sse.serve(c, r, req, s.acceptsGzip(req)) {
+				return
+			}
+			continue
 		}
 		closing := strings.EqualFold(req.headers["connection"], "close")
 		ans, methodAware := s.api.before(req, c)

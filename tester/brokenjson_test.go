@@ -93,6 +93,7 @@ func (s naiveHTTP) jsonRoute(req naiveRequest) (status, ctype, body string, ok b
 		naiveStore.next = id + 1
 		u := user{ID: json.Number(strconv.Itoa(id)), Name: in.Name}
 		naiveStore.users = append(naiveStore.users, u)
+		s.sse.publish("user.created", u)
 		naiveStore.Unlock()
 		b, _ := json.Marshal(u)
 		return "201 Created", "application/json", string(b), true
@@ -112,10 +113,12 @@ func (s naiveHTTP) jsonRoute(req naiveRequest) (status, ctype, body string, ok b
 				var in struct{ Name string }
 				json.Unmarshal([]byte(req.body), &in)
 				naiveStore.users[i].Name = in.Name
+				s.sse.publish("user.updated", naiveStore.users[i])
 				b, _ := json.Marshal(naiveStore.users[i])
 				return "200 OK", "application/json", string(b), true
 			case "DELETE":
 				naiveStore.users = append(naiveStore.users[:i], naiveStore.users[i+1:]...)
+				s.sse.publish("user.deleted", map[string]json.Number{"id": u.ID})
 				return "204 No Content", "", "", true
 			}
 		}

@@ -51,7 +51,8 @@ func netHTTPServer(stage int, dir string, api apiSettings) (http.Handler, error)
 	}
 	var h http.Handler = mux
 	if stage >= 5 {
-		users := &userStore{next: 1}
+		users := &userStore{next: 1, events: newEventHub()}
+		mux.HandleFunc("GET /events", users.events.serve)
 		mux.HandleFunc("GET /users", users.list)
 		mux.HandleFunc("POST /users", api.guard(users.create))
 		mux.HandleFunc("GET /users/{id}", users.get)
@@ -147,9 +148,10 @@ type account struct {
 }
 
 type userStore struct {
-	mu    sync.Mutex
-	next  int
-	users []account // in id order
+	mu     sync.Mutex
+	next   int
+	users  []account // in id order
+	events *eventHub
 }
 
 const maxBody = 1 << 20
@@ -193,6 +195,7 @@ func (s *userStore) create(w http.ResponseWriter, r *http.Request) {
 	u := account{ID: s.next, Name: name}
 	s.next++
 	s.users = append(s.users, u)
+	s.events.publish("user.created", u)
 	s.mu.Unlock()
 	w.Header().Set("Location", "/users/"+strconv.Itoa(u.ID))
 	writeJSON(w, http.StatusCreated, u)
@@ -248,6 +251,7 @@ func (s *userStore) update(w http.ResponseWriter, r *http.Request) {
 	if name, ok := decodeName(w, r); ok {
 		s.withUser(w, r, func(i int) {
 			s.users[i].Name = name
+			s.events.publish("user.updated", s.users[i])
 			writeJSON(w, http.StatusOK, s.users[i])
 		})
 	}
@@ -255,6 +259,7 @@ func (s *userStore) update(w http.ResponseWriter, r *http.Request) {
 
 func (s *userStore) remove(w http.ResponseWriter, r *http.Request) {
 	s.withUser(w, r, func(i int) {
+		s.events.publish("user.deleted", map[string]int{"id": s.users[i].ID})
 		s.users = append(s.users[:i], s.users[i+1:]...)
 		w.WriteHeader(http.StatusNoContent)
 	})
@@ -317,6 +322,16 @@ func (g *gzipWriter) Write(b []byte) (int, error) {
 		return g.ResponseWriter.Write(b)
 	}
 	return g.zw.Write(b)
+}
+
+// Flush sends what the compressor holds, for a handler that streams.
+func (g *gzipWriter) Flush() {
+	if g.zw != nil {
+		g.zw.Flush()
+	}
+	if f, ok := g.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 func (g *gzipWriter) Close() error {

@@ -35,8 +35,12 @@ type conn struct {
 const maxKept = 64 << 10
 
 // dial opens a connection to the server under test.
-func (t *T) dial() (*conn, error) {
-	d := net.Dialer{Timeout: t.timeout}
+func (t *T) dial() (*conn, error) { return t.dialWith(net.Dialer{}) }
+
+// dialWith is dial with d, for a check that sets options of the socket
+// before it connects.
+func (t *T) dialWith(d net.Dialer) (*conn, error) {
+	d.Timeout = t.timeout
 	c, err := d.DialContext(t.ctx, "tcp", t.addr)
 	if err != nil {
 		return nil, &failure{

@@ -221,10 +221,9 @@ func (c *conn) readChunked(r *response, p *patience) error {
 			return fmt.Errorf("reading a chunk size: %w", err)
 		}
 		r.raw = append(r.raw, line...)
-		sizeText, _, _ := strings.Cut(strings.TrimSuffix(string(line), "\r\n"), ";")
-		size, err := strconv.ParseInt(strings.TrimSpace(sizeText), 16, 32)
-		if err != nil || size < 0 {
-			return fmt.Errorf("bad chunk size line %s", strconv.Quote(string(line)))
+		size, err := parseChunkSize(line)
+		if err != nil {
+			return err
 		}
 		if size == 0 {
 			return c.readTrailer(r, p)
@@ -245,8 +244,32 @@ func (c *conn) readChunked(r *response, p *patience) error {
 	}
 }
 
-// readTrailer reads the trailer fields after the last chunk, then the
-// final CRLF.
+// maxChunkSize bounds a chunk's size line: 2^31, far past any chunk the
+// tester reads (bodyLimit), and short of what an int holds anywhere.
+const maxChunkSize = 1 << 31
+
+// parseChunkSize parses a chunk's size line, CRLF included: the size in
+// hexadecimal digits, then nothing, or a chunk extension after ";",
+// which a recipient ignores (RFC 9112 §7.1, §7.1.1). A sign, a "0x" or a
+// space before the digits make it no size.
+func parseChunkSize(line []byte) (int64, error) {
+	text := strings.TrimSuffix(string(line), "\r\n")
+	digits := len(text) - len(strings.TrimLeft(text, "0123456789abcdefABCDEF"))
+	// Whitespace may come before an extension's ";" (BWS, which a recipient
+	// accepts, RFC 9110 §5.6.3), and nowhere else.
+	ext := strings.TrimLeft(text[digits:], " \t")
+	if digits == 0 || (ext == "" && len(text) > digits) || (ext != "" && ext[0] != ';') {
+		return 0, fmt.Errorf("bad chunk size line %s: a chunk size is hexadecimal digits, then \\r\\n or a ;extension", strconv.Quote(string(line)))
+	}
+	size, err := strconv.ParseInt(text[:digits], 16, 64)
+	if err != nil || size > maxChunkSize {
+		return 0, fmt.Errorf("bad chunk size line %s: the size is over %d bytes", strconv.Quote(string(line)), maxChunkSize)
+	}
+	return size, nil
+}
+
+// readTrailer reads the trailer fields after the last chunk, each a field
+// line as in a head (RFC 9112 §7.1.2), then the final CRLF.
 func (c *conn) readTrailer(r *response, p *patience) error {
 	for size := 0; ; {
 		line, err := c.readUntilWithin([]byte("\r\n"), 8192, p)
@@ -256,6 +279,9 @@ func (c *conn) readTrailer(r *response, p *patience) error {
 		r.raw = append(r.raw, line...)
 		if string(line) == "\r\n" {
 			return nil
+		}
+		if name, _, ok := strings.Cut(string(line), ":"); !ok || name == "" || strings.TrimSpace(name) != name {
+			return fmt.Errorf("the trailer line %s after the last chunk is not a field line \"Name: value\", nor the empty line that ends the body", strconv.Quote(string(line)))
 		}
 		if size += len(line); size > 64*1024 {
 			return errors.New("the chunked trailer runs past 65536 bytes without its final empty line")

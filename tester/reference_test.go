@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,11 +20,34 @@ import (
 	"httpworkbook/stages"
 )
 
-// pendingReferenceFixes are the advised behaviours the references do not
-// have yet, each with the reason. TestReferencesPedantic runs every other
-// check with -pedantic, and requires each of these to still fail, so that
-// the list is shortened the day a reference is fixed.
-var pendingReferenceFixes = map[string]pendingFix{}
+// pendingReferenceFixes are the checks a later stage's reference does not
+// pass yet, each with the reason. TestReferencesPedantic runs every other
+// check with -pedantic, and requires each of these to pass on its own
+// stage and still fail on the stage named, so that the list is shortened
+// the day that reference is fixed; TestReproduceLines runs their lines
+// against their own stage's reference instead.
+var pendingReferenceFixes = map[string]pendingFix{
+	"events-stream":          stage6Events,
+	"events-replay":          stage6Events,
+	"events-slow-subscriber": stage6Events,
+	"events-gzip":            stage6Events,
+}
+
+// stage6Events is why stage 6 fails stage 5's event checks: its loop
+// shares stage 5's handlers but serves no stream yet.
+var stage6Events = pendingFix{6, "stage 6 serves no GET /events until its event loop can stream (issue 16, item 2)"}
+
+// pendingAt returns the checks pending a fix of stage n's reference.
+func pendingAt(n int) []string {
+	var slugs []string
+	for slug, fix := range pendingReferenceFixes {
+		if fix.stage == n {
+			slugs = append(slugs, slug)
+		}
+	}
+	sort.Strings(slugs)
+	return slugs
+}
 
 // pendingFix is a check a reference does not pass yet: the stage whose
 // reference is run against it, and why it fails.
@@ -58,6 +82,10 @@ func TestReferencesPedantic(t *testing.T) {
 	for slug, fix := range pendingReferenceFixes {
 		code, _ := runTester(t, "-stage", fmt.Sprint(fix.stage), "-strict", "-pedantic", "-run", "^"+slug+"$")
 		assert.Equal(t, 1, code, "%s passes with -pedantic now: remove it from pendingReferenceFixes (%s)", slug, fix.why)
+		if c, _ := findCheck(slug); c.stage < fix.stage {
+			code, _ := runTester(t, "-stage", fmt.Sprint(c.stage), "-strict", "-pedantic", "-run", "^"+slug+"$")
+			assert.Equal(t, 0, code, "%s fails on its own stage's reference", slug)
+		}
 	}
 }
 
@@ -81,7 +109,16 @@ func TestReproduceLines(t *testing.T) {
 	}
 	runs := []reproRun{{"codecrafters", trackReference, []string{"-codecrafters"}}}
 	for _, n := range []int{1, 4, last} {
-		runs = append(runs, reproRun{fmt.Sprint("stage", n), n, []string{"-stage", fmt.Sprint(n), "-strict"}})
+		flags := []string{"-stage", fmt.Sprint(n), "-strict"}
+		// The checks stage n's reference does not pass yet print their
+		// lines against their own stage's reference.
+		if pending := pendingAt(n); len(pending) > 0 {
+			flags = append(flags, "-run", onlySlugs(n, pending...))
+			own, _ := findCheck(pending[0])
+			runs = append(runs, reproRun{fmt.Sprint("stage", own.stage, "-pending"), own.stage,
+				[]string{"-stage", fmt.Sprint(own.stage), "-strict", "-run", "^(" + strings.Join(pending, "|") + ")$"}})
+		}
+		runs = append(runs, reproRun{fmt.Sprint("stage", n), n, flags})
 	}
 	for _, r := range runs {
 		t.Run(r.name, func(t *testing.T) {

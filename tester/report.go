@@ -107,7 +107,7 @@ func printFailure(rep *reporter, prefix string, c check, f *failure, repro []rep
 	switch {
 	case f.Advised:
 		rep.line(prefix, "  advised by %s: a warning, which -pedantic makes a failure", f.Section)
-	case strings.HasPrefix(f.Section, "RFC"), strings.HasPrefix(f.Section, "the Fetch standard"):
+	case strings.HasPrefix(f.Section, "RFC"), strings.HasPrefix(f.Section, "the Fetch standard"), strings.HasPrefix(f.Section, "WHATWG"):
 		rep.line(prefix, "  required by %s", f.Section)
 	}
 	if f.Detail != "" {
