@@ -168,3 +168,11 @@ func startHint(errno syscall.Errno) string {
 	}
 	return ""
 }
+
+// processRuns reports whether a process with this ID exists: signal 0
+// checks without sending anything, and EPERM means it exists but is
+// another user's.
+func processRuns(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}

@@ -174,7 +174,7 @@ type stageEnv struct {
 // startStage prepares the directories and, unless -addr names a running
 // server, starts the server under test.
 func startStage(ctx context.Context, o *options, rep *reporter, stage stages.Stage) (*stageEnv, error) {
-	tmp, err := os.MkdirTemp("", "httpworkbook-tester-")
+	tmp, err := makeRunDir()
 	if err != nil {
 		return nil, err
 	}
