@@ -105,6 +105,7 @@ func (l *loop) drain() {
 	l.drainBy = l.now.Add(l.cfg.shutdownTimeout)
 	unix.Close(l.lfd)
 	l.lfd = -1
+	l.endStreams()
 	for _, c := range l.conns {
 		l.settle(c, false)
 	}
