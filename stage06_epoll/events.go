@@ -54,7 +54,8 @@ const eventBuffer = 256
 // The defaults of -heartbeat and -max-subscribers. Fifteen seconds is
 // the WHATWG standard's suggestion for a comment that keeps proxies from
 // closing the connection; a thousand subscribers hold a thousand
-// connections of -max-conns' ten thousand, and a goroutine each.
+// connections of -max-conns' ten thousand, and no goroutine: on the loop
+// a subscriber is a connection and a cursor (see stream.go).
 const (
 	defaultHeartbeat      = 15 * time.Second
 	defaultMaxSubscribers = 1000

@@ -152,7 +152,9 @@ func (l *loop) post(s *stream) {
 }
 
 // serveStreams pulls, for each stream on the wake queue, what its feed
-// has, and writes it. It runs once a turn, after the sockets.
+// has, and writes it. It runs once a turn, after the sockets. A
+// connection that is closing, because its client has closed its side,
+// only writes what it has already.
 func (l *loop) serveStreams() {
 	w := &l.wakes
 	w.mu.Lock()
@@ -162,7 +164,7 @@ func (l *loop) serveStreams() {
 	for i, s := range queue {
 		queue[i] = nil
 		s.posted.Store(false) // a wake from now on posts it again
-		if c := s.conn; c.stream == s {
+		if c := s.conn; c.stream == s && c.state == connOpen {
 			c.pull()
 			l.flush(c)
 		}
