@@ -11,8 +11,8 @@
 //	go run ./stage06_epoll/fanout -addr 127.0.0.1:4221 -n 10000 -pid $(pgrep -n stage06_epoll)
 //
 // Each subscriber is a file descriptor on both sides, so both processes
-// need ulimit -n above -n, and the server needs -max-subscribers and
-// -max-conns above it. The clock includes the client's own work: it reads
+// need ulimit -n above -n, and the server needs --max-subscribers and
+// --max-conns above it. The clock includes the client's own work: it reads
 // the -n streams with a goroutine each, on the same machine, so compare
 // two servers with the same client rather than read a figure alone.
 // Chapter 6 explains the procedure (docs/06-epoll.md).
@@ -96,7 +96,7 @@ func subscribeAll(addr string, n, par int) ([]*bufio.Reader, error) {
 			defer func() { <-sem }()
 			br, err := subscribe(addr)
 			if err != nil {
-				errs <- fmt.Errorf("subscriber %d: %w (raise ulimit -n, -max-conns and -max-subscribers if the server refused it)", i+1, err)
+				errs <- fmt.Errorf("subscriber %d: %w (raise ulimit -n, and the server's --max-conns and --max-subscribers, if it refused it)", i+1, err)
 				return
 			}
 			subs[i] = br
