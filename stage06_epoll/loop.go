@@ -79,10 +79,8 @@ type loop struct {
 	// spareOut is an empty output buffer, for the next connection that
 	// has an answer to queue; see conn.outBuffer.
 	spareOut []byte
-	// wakes holds the streams whose feeds woke them, for serveStreams;
-	// feedBuf is what a feed's Next appends to (see stream.go).
-	wakes   streamWakes
-	feedBuf []byte
+	wakes    streamWakes // the streams their feeds woke; see stream.go
+	feedBuf  []byte      // what a feed's Next appends to
 
 	// ready lists connections to read again at once, without waiting for
 	// the poller: they were cut off by maxReadsPerEvent, or stopped
