@@ -109,8 +109,8 @@ func (c *conn) received(data []byte) {
 // ReadRequestHead, ReadBody and the handler on a blocking connection.
 //
 // The answers are queued in c.out, for flush to write. serve stops while
-// more than maxPendingOutput bytes of them wait, and while a body is being
-// sent; flush calls it again once they are written.
+// more than maxPendingOutput bytes of them wait, and while a body or a
+// stream is being sent; flush calls it again once they are written.
 func (c *conn) serve() {
 	for len(c.in) > 0 && c.state == connOpen && len(c.out) < maxPendingOutput && c.body == nil && c.stream == nil {
 		headBefore := c.pending.headDone()
