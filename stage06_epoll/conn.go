@@ -39,6 +39,8 @@ type conn struct {
 	// out as the client takes what went before (see sendBody).
 	body     io.ReadCloser
 	bodyLeft int64
+	// stream is the Feed being sent, if any (see stream.go).
+	stream   *stream
 	watching bool // write readiness is watched
 
 	deadline time.Time // when the loop's sweep closes the connection
@@ -87,7 +89,7 @@ const (
 func (c *conn) received(data []byte) {
 	fresh := len(c.in) == 0
 	if fresh {
-		if len(c.out) == 0 && !c.pending.headDone() {
+		if len(c.out) == 0 && !c.pending.headDone() && c.stream == nil {
 			c.setDeadline(c.loop.cfg.headerTimeout, "reading a request head")
 		}
 		c.in = data
@@ -107,10 +109,10 @@ func (c *conn) received(data []byte) {
 // ReadRequestHead, ReadBody and the handler on a blocking connection.
 //
 // The answers are queued in c.out, for flush to write. serve stops while
-// more than maxPendingOutput bytes of them wait, and while a body is being
-// sent; flush calls it again once they are written.
+// more than maxPendingOutput bytes of them wait, and while a body or a
+// stream is being sent; flush calls it again once they are written.
 func (c *conn) serve() {
-	for len(c.in) > 0 && c.state == connOpen && len(c.out) < maxPendingOutput && c.body == nil {
+	for len(c.in) > 0 && c.state == connOpen && len(c.out) < maxPendingOutput && c.body == nil && c.stream == nil {
 		headBefore := c.pending.headDone()
 		req, n, err := c.pending.next(c.in, c.loop.input)
 		c.in = c.in[n:]
@@ -172,9 +174,10 @@ func (c *conn) answer(req *Request) {
 	// Whatever answered, a response to HEAD has no body: the client
 	// would read one as the start of the next response (RFC 9112 §6.3).
 	resp.Head = req.Method == "HEAD"
+	frameFeed(req, resp)
 	c.requests++
 	c.send(resp)
-	if resp.Close {
+	if resp.Close && c.stream == nil { // a stream closes when it ends
 		c.closeWhenWritten()
 	}
 }
@@ -193,6 +196,8 @@ func (c *conn) send(resp *Response) {
 	switch {
 	case resp.Head || !hasContent(resp.Status):
 		resp.release() // no body on the wire
+	case resp.Feed != nil:
+		c.startStream(resp)
 	case resp.Stream == nil:
 		c.out = append(c.out, resp.Body...)
 	default:

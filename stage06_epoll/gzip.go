@@ -23,6 +23,9 @@ import (
 // Bodies of other types, such as files served as application/octet-stream,
 // pass through untouched: they are often compressed already.
 //
+// A Feed is compressed as it is produced, one gzip stream over all its
+// chunks, flushed after each (see gzipFeed).
+//
 // There is no minimum size. A body of a few bytes grows when compressed,
 // by the 18 bytes of gzip's header and trailer; real servers skip bodies
 // under a few hundred bytes, but CodeCrafters' tester expects a short
@@ -43,7 +46,13 @@ func gzipMiddleware(next Handler) Handler {
 		if !acceptsGzip(req.Header.Values("Accept-Encoding")) {
 			return resp
 		}
-		resp.Body = gzipBytes(resp.Body)
+		if resp.Feed == nil {
+			resp.Body = gzipBytes(resp.Body)
+		} else if feed, ok := newGzipFeed(resp.Feed); ok {
+			resp.Feed = feed
+		} else {
+			return resp // too many compressed streams already: this one goes as it is
+		}
 		resp.Header.Add("Content-Encoding", "gzip")
 		return resp
 	}
@@ -51,7 +60,7 @@ func gzipMiddleware(next Handler) Handler {
 
 // compressible reports whether gzipMiddleware compresses resp's body.
 func compressible(resp *Response) bool {
-	if !hasContent(resp.Status) || len(resp.Body) == 0 || resp.Header.Get("Content-Encoding") != "" {
+	if !hasContent(resp.Status) || (len(resp.Body) == 0 && resp.Feed == nil) || resp.Header.Get("Content-Encoding") != "" {
 		return false
 	}
 	mt, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
@@ -144,4 +153,76 @@ func gzipBytes(b []byte) []byte {
 	zw.Reset(io.Discard) // so that the pool does not keep buf alive
 	gzipWriters.Put(zw)
 	return buf.Bytes()
+}
+
+// maxGzipFeeds bounds the feeds compressed at once. A compressed Body
+// borrows a gzip writer for microseconds; a compressed Feed keeps one,
+// about 1.2 MB of compression state, for as long as it lasts, so a
+// thousand subscribers that accept gzip would hold over a gigabyte. Past
+// the bound a feed is sent uncompressed, which a client that accepts gzip
+// accepts too: identity is acceptable unless a request excludes it (RFC
+// 9110 §12.5.3).
+const maxGzipFeeds = 64
+
+// gzipFeedSlots holds a token for each feed being compressed.
+var gzipFeedSlots = make(chan struct{}, maxGzipFeeds)
+
+// gzipFeed compresses a Feed as it is sent: one gzip stream (RFC 1952)
+// over every chunk of the feed, flushed after each (a deflate sync flush,
+// RFC 1951 §3.2.4, ends the bytes so far on a byte boundary), so that the
+// client can decompress an event the moment its chunk arrives, and the
+// stream ends with gzip's trailer when the feed does.
+type gzipFeed struct {
+	inner Feed
+	zw    *gzip.Writer // borrowed from gzipWriters at the first bytes
+	out   bytes.Buffer // what zw has written and Next not yet returned
+	plain []byte       // the inner feed's bytes, reused
+}
+
+// newGzipFeed returns inner compressed, or false when maxGzipFeeds are
+// compressed already.
+func newGzipFeed(inner Feed) (*gzipFeed, bool) {
+	select {
+	case gzipFeedSlots <- struct{}{}:
+		return &gzipFeed{inner: inner}, true
+	default:
+		return nil, false
+	}
+}
+
+func (f *gzipFeed) Start(wake func()) { f.inner.Start(wake) }
+
+// Next returns what the inner feed has ready, compressed and flushed,
+// and at the end gzip's trailer. Writing to a bytes.Buffer cannot fail,
+// so neither can zw.
+func (f *gzipFeed) Next(p []byte, end bool) ([]byte, bool) {
+	var done bool
+	f.plain, done = f.inner.Next(f.plain[:0], end)
+	if len(f.plain) == 0 && !done {
+		return p, false // an empty flush would send a few bytes of nothing
+	}
+	if f.zw == nil {
+		f.zw = gzipWriters.Get().(*gzip.Writer)
+		f.zw.Reset(&f.out)
+	}
+	f.zw.Write(f.plain)
+	if done {
+		f.zw.Close()
+	} else {
+		f.zw.Flush()
+	}
+	p = append(p, f.out.Bytes()...)
+	f.out.Reset()
+	return p, done
+}
+
+// Close closes the inner feed, and gives back the writer and the slot.
+func (f *gzipFeed) Close() {
+	f.inner.Close()
+	if f.zw != nil {
+		f.zw.Reset(io.Discard) // so that the pool does not keep out alive
+		gzipWriters.Put(f.zw)
+		f.zw = nil
+	}
+	<-gzipFeedSlots
 }

@@ -79,6 +79,8 @@ type loop struct {
 	// spareOut is an empty output buffer, for the next connection that
 	// has an answer to queue; see conn.outBuffer.
 	spareOut []byte
+	wakes    streamWakes // the streams their feeds woke; see stream.go
+	feedBuf  []byte      // what a feed's Next appends to
 
 	// ready lists connections to read again at once, without waiting for
 	// the poller: they were cut off by maxReadsPerEvent, or stopped
@@ -147,6 +149,7 @@ func (l *loop) run() error {
 			l.handle(ev)
 		}
 		l.serveReady()
+		l.serveStreams()
 		if !l.draining && l.srv.stopping.Load() {
 			l.drain()
 		}
@@ -252,7 +255,7 @@ func (l *loop) read(c *conn) {
 		if c.state == connClosing {
 			return // no more requests; linger reads the rest once the output is out
 		}
-		if len(c.out) >= maxPendingOutput {
+		if len(c.out) >= maxPendingOutput || c.streamInputFull() {
 			c.stalled = true // back-pressure: flush resumes reading once the client has read
 			return
 		}
@@ -349,6 +352,9 @@ func (l *loop) allWritten(c *conn) {
 		l.linger(c)
 		return
 	}
+	if c.streamWritten() {
+		return
+	}
 	c.rearm()
 	c.serve() // requests that waited while the answers before them were written
 }
@@ -435,6 +441,7 @@ func (l *loop) closeConn(c *conn, err error) {
 	c.dropInput()
 	c.out = nil
 	c.endBody()
+	c.dropStream()
 	if err == nil {
 		err = c.closeReason
 	}
@@ -455,6 +462,7 @@ func (l *loop) closeAll() {
 		unix.Close(l.lfd)
 		l.lfd = -1
 	}
+	l.closeWakes()
 	l.srv.mu.Lock()
 	l.poller.close()
 	l.poller = nil

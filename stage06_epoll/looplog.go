@@ -65,8 +65,12 @@ func (l *loop) logAccess(req *Request, resp *Response, took time.Duration) {
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(resp.Status), 10)
 	b = append(b, ' ')
-	b = strconv.AppendInt(b, sent, 10)
-	b = append(b, "B "...)
+	if sent < 0 {
+		b = append(b, "streamed "...) // a Feed's length is known only at its end
+	} else {
+		b = strconv.AppendInt(b, sent, 10)
+		b = append(b, "B "...)
+	}
 	b = append(b, took.String()...) // String is inlined: no allocation
 	l.logLineEnd(b)
 }

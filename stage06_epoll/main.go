@@ -30,9 +30,10 @@
 // The files split the lesson: poller.go is the interface to the kernel,
 // poller_epoll.go and poller_kqueue.go implement it, socket.go opens the
 // sockets, loop.go runs the loop, conn.go serves one connection,
-// incremental.go runs the parser over the bytes in the loop's buffer, and
-// looplog.go keeps each loop's log, which replaces the access-log
-// middleware. The parser (request.go, chunked.go, host_expect.go,
+// incremental.go runs the parser over the bytes in the loop's buffer,
+// stream.go sends a Feed, such as the event stream of events.go, from the
+// loop, and looplog.go keeps each loop's log, which replaces the
+// access-log middleware. The parser (request.go, chunked.go, host_expect.go,
 // errors.go) is the previous stage's, reading that buffer; body.go keeps
 // only BodyReader, since the loop takes bodies itself; response.go, the
 // router and the handlers are those of the previous stage.
@@ -67,12 +68,14 @@ func main() {
 	burst := flag.Int("burst", 0, "requests one client address may make at once, before -rate holds it back; 0 means -rate rounded up")
 	tokenFile := flag.String("token-file", "", "require Authorization: Bearer with a token of this `FILE`, one a line, to create, change or delete users")
 	problemJSON := flag.Bool("problem-details", false, "answer every error as RFC 9457 problem details, application/problem+json, through error handlers")
+	flag.DurationVar(&events.heartbeat, "heartbeat", defaultHeartbeat, "how often GET /events sends a comment to every subscriber, to keep quiet connections open")
+	flag.IntVar(&events.max, "max-subscribers", defaultMaxSubscribers, "most GET /events streams at once; more are answered 503")
 	flag.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "number of event loops, each on its own thread and listening socket")
 	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "most connections open at once; more are answered 503 and closed")
 	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM or Ctrl-C, how long the answers already started may take before the server closes their connections")
 	flag.Parse()
-	if cfg.loops < 1 || cfg.maxConns < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 || cfg.shutdownTimeout < 0 {
-		fmt.Fprintln(os.Stderr, "-loops and -max-conns must be at least 1, and the timeouts positive")
+	if cfg.loops < 1 || cfg.maxConns < 1 || events.max < 1 || cfg.idleTimeout <= 0 || cfg.headerTimeout <= 0 || cfg.shutdownTimeout < 0 || events.heartbeat <= 0 {
+		fmt.Fprintln(os.Stderr, "-loops, -max-conns and -max-subscribers must be at least 1, and the timeouts and -heartbeat positive")
 		os.Exit(2)
 	}
 

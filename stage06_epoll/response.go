@@ -19,6 +19,16 @@ type Response struct {
 	// in memory, such as a file. Write closes it, sent or not.
 	Stream     io.ReadCloser
 	StreamSize int64
+	// Feed, when not nil, is the body instead of Body: bytes produced
+	// while they are sent, such as events, whose length nobody knows
+	// until they end (see stream.go). Write sends only the head of such a
+	// response; the serve loop streams the body.
+	Feed Feed
+	// Chunked says a Feed is framed with the chunked transfer coding
+	// (RFC 9112 §7.1). The serve loop sets it for an HTTP/1.1 client; an
+	// HTTP/1.0 client does not know the coding, so its Feed runs to the
+	// close instead.
+	Chunked bool
 	// Close says the server closes the connection after this response, so
 	// Write adds "Connection: close" (RFC 9112 §9.6) and the client knows
 	// not to send another request on it.
@@ -48,7 +58,9 @@ func textResponse(status int, body string) *Response {
 //
 // Content-Length is written, 0 without a body, because on a
 // persistent connection it is the only way the client can tell where this
-// response ends and the next begins (RFC 9112 §6.3). A body without a
+// response ends and the next begins (RFC 9112 §6.3), unless the body is a
+// Feed: then "Transfer-Encoding: chunked" says that the chunks themselves
+// mark the end, or, for HTTP/1.0, nothing does but the close. A body without a
 // Content-Type gets application/octet-stream, as RFC 9110 §8.3 advises a
 // sender to label content rather than let the client guess.
 //
@@ -61,11 +73,12 @@ func textResponse(status int, body string) *Response {
 // A Stream is copied to w with io.CopyN after the head. When w leads to
 // a TCP connection and the Stream is a file, the copy is sendfile(2): the
 // kernel sends the file from its page cache as the socket drains, and
-// the server holds none of it.
+// the server holds none of it. A Feed is streamed by the serve loop
+// (stream.go), chunk by chunk as it is produced: Write sends only its
+// head, for a response that has no body to send, such as the answer to
+// HEAD, and closes it.
 func (r *Response) Write(w io.Writer) error {
-	if r.Stream != nil {
-		defer r.Stream.Close()
-	}
+	defer r.release()
 	b := r.appendHead(nil)
 	sendBody := hasContent(r.Status) && !r.Head
 	if sendBody {
@@ -89,11 +102,15 @@ func (r *Response) appendHead(b []byte) []byte {
 		b = appendField(b, f.Name, f.Value)
 	}
 	content := hasContent(r.Status)
-	if content && r.BodyLen() > 0 && r.Header.Get("Content-Type") == "" {
+	if content && r.BodyLen() != 0 && r.Header.Get("Content-Type") == "" {
 		b = appendField(b, "Content-Type", "application/octet-stream")
 	}
-	if content {
+	switch {
+	case !content:
+	case r.Feed == nil:
 		b = appendField(b, "Content-Length", strconv.FormatInt(r.BodyLen(), 10))
+	case r.Chunked:
+		b = appendField(b, "Transfer-Encoding", "chunked")
 	}
 	if r.Close {
 		b = appendField(b, "Connection", "close")
@@ -103,18 +120,26 @@ func (r *Response) appendHead(b []byte) []byte {
 	return append(b, "\r\n"...)
 }
 
-// BodyLen returns the length of the body, Body's or the Stream's.
+// BodyLen returns the length of the body, Body's or the Stream's, or -1
+// for a Feed, whose length is unknown.
 func (r *Response) BodyLen() int64 {
+	if r.Feed != nil {
+		return -1
+	}
 	if r.Stream != nil {
 		return r.StreamSize
 	}
 	return int64(len(r.Body))
 }
 
-// release closes the Stream of a response that will never be written.
+// release closes the Stream or the Feed of a response once it is
+// written, or will never be.
 func (r *Response) release() {
 	if r.Stream != nil {
 		r.Stream.Close()
+	}
+	if r.Feed != nil {
+		r.Feed.Close()
 	}
 }
 

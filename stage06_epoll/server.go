@@ -95,8 +95,8 @@ var errShutdownTimeout = errors.New("closed by the shutdown, its answer unfinish
 
 // drain starts the shutdown of this loop, as the earlier stages' connSet
 // does for goroutines: close the listening socket, so the kernel sends new
-// connections nowhere, close every connection that waits for a request,
-// and let the others finish. A connection answering a request writes its
+// connections nowhere, end every stream (endStreams), close every
+// connection that waits for a request, and let the others finish. A connection answering a request writes its
 // answer, reads the requests its client sent behind it, answers them, and
 // closes once it has nothing more to do (settle). After shutdownTimeout
 // the sweep closes whatever is left, a client that never reads included.
@@ -105,6 +105,7 @@ func (l *loop) drain() {
 	l.drainBy = l.now.Add(l.cfg.shutdownTimeout)
 	unix.Close(l.lfd)
 	l.lfd = -1
+	l.endStreams()
 	for _, c := range l.conns {
 		l.settle(c, false)
 	}

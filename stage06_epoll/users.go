@@ -21,8 +21,9 @@ import (
 //
 // The routes that change the store name their own middleware, after the
 // handler: with -token-file, tokens.require answers 401 unless the
-// request carries one of its bearer tokens. Reading needs none.
-var users = newUserStore(defaultMaxUsers)
+// request carries one of its bearer tokens. Reading needs none. Every
+// change is published on events, which GET /events streams (events.go).
+var users = &userStore{max: defaultMaxUsers, events: events}
 
 var (
 	_ = app.GET("/users", users.list)
@@ -59,14 +60,26 @@ const (
 // makes each method one indivisible step. Without it, two POSTs could read
 // the same lastID and create two users with one id, or append to the
 // slice together and lose one of them.
+//
+// Each change is published while mu is held, so that the events come in
+// the order the changes were made: two renames of one user, published
+// after the lock, could arrive the other way round and leave a client
+// with the wrong name. Publishing never blocks (see eventHub.publish).
 type userStore struct {
 	mu     sync.Mutex
-	max    int    // the most users the store holds; Create refuses more
-	lastID int    // the id of the last user created; ids start at 1
-	all    []User // ordered by id, because ids only grow and are appended
+	max    int       // the most users the store holds; Create refuses more
+	lastID int       // the id of the last user created; ids start at 1
+	all    []User    // ordered by id, because ids only grow and are appended
+	events *eventHub // where changes are published; nil publishes nothing
 }
 
-// newUserStore returns an empty store that holds at most maxUsers users.
+// userRef is the data of a user.deleted event: the id that is gone.
+type userRef struct {
+	ID int `json:"id"`
+}
+
+// newUserStore returns an empty store that holds at most maxUsers users
+// and publishes nothing.
 func newUserStore(maxUsers int) *userStore {
 	return &userStore{max: maxUsers}
 }
@@ -83,6 +96,7 @@ func (s *userStore) Create(name string) (User, bool) {
 	s.lastID++
 	u := User{ID: s.lastID, Name: name}
 	s.all = append(s.all, u)
+	s.events.publish("user.created", u)
 	return u, true
 }
 
@@ -106,6 +120,7 @@ func (s *userStore) Update(id int, name string) (User, bool) {
 		return User{}, false
 	}
 	s.all[i].Name = name
+	s.events.publish("user.updated", s.all[i])
 	return s.all[i], true
 }
 
@@ -116,6 +131,7 @@ func (s *userStore) Delete(id int) bool {
 	i, ok := s.find(id)
 	if ok {
 		s.all = slices.Delete(s.all, i, i+1)
+		s.events.publish("user.deleted", userRef{ID: id})
 	}
 	return ok
 }

@@ -110,5 +110,5 @@ func (t *T) renameBatch(c *conn, id, word string, from int) error {
 // before the next, and the seconds they took.
 func (t *T) reproduceFlood(id string) {
 	host, port := t.reproAddr()
-	t.reproduce("%s", `python3 -c 'import socket as S,time;A=("`+host+`",`+port+`);q=S.create_connection(A);q.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n");c=S.create_connection(A);b=b"{\"name\":\"%s\"}"%(b"x"*256);r=b"PUT /users/`+id+` HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"%(len(b),b);t=time.time();[(c.sendall(r),c.recv(999)) for i in range(8000)];print(time.time()-t)'   # seconds`)
+	t.reproduce("%s", `python3 -c 'import socket as S,time;A=("`+host+`",`+port+`);C=S.create_connection;q=C(A);q.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n");c=C(A);r=b"PUT /users/`+id+` HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 267\r\n\r\n{\"name\":\"%s\"}"%(b"x"*256);t=time.time();[c.sendall(r)or c.recv(999)for i in range(8000)];print(time.time()-t)'   # seconds`)
 }
