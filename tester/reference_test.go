@@ -209,11 +209,9 @@ var statusLineRe = regexp.MustCompile(`HTTP/1\.[01] (\d{3}) `)
 
 // runLine runs one printed line as a shell would and checks it: it exits
 // 0 and, when it sends one request, gets a status the check accepts. Long
-// payloads are generated in the line, never pasted: the longest line that
-// generates its payload, the slow subscriber's Python client, is about 410
-// bytes, and a pasted payload worth refusing is kilobytes.
+// payloads are generated in the line, never pasted.
 func runLine(t *testing.T, dir string, l reproLine) {
-	assert.Less(t, len(l.cmd), 500, "a pasted payload: %.120s", l.cmd)
+	assert.Less(t, len(l.cmd), 400, "a pasted payload: %.120s", l.cmd)
 	// The tools a line may use that are not on every machine, where
 	// curl, nc and sh are.
 	for _, tool := range []string{"wrk", "python3", "lsof"} {
