@@ -174,6 +174,7 @@ func (c *conn) answer(req *Request) {
 	resp.Head = req.Method == "HEAD"
 	c.requests++
 	c.send(resp)
+	c.loop.input.recycle(req) // answered: the next request may reuse it
 	if resp.Close {
 		c.closeWhenWritten()
 	}

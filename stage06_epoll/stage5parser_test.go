@@ -91,14 +91,16 @@ func stage5ReadRequestHead(br *bufio.Reader) (*Request, error) {
 		budget -= n
 		line = l
 	}
-	req, err := parseRequestLine(line)
-	if err != nil {
+	req := &Request{}
+	if err := parseRequestLine(req, line); err != nil {
 		return nil, fmt.Errorf("parse request line: %w", err)
 	}
 
-	if req.Header, err = stage5ReadFields(br, budget); err != nil {
+	fields, err := stage5ReadFields(br, budget)
+	if err != nil {
 		return nil, fmt.Errorf("read header: %w", err)
 	}
+	req.Header = fields
 	if err := req.checkHost(); err != nil {
 		return nil, fmt.Errorf("check Host: %w", err)
 	}
