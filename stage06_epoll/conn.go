@@ -174,10 +174,12 @@ func (c *conn) answer(req *Request) {
 	resp.Head = req.Method == "HEAD"
 	c.requests++
 	c.send(resp)
-	c.loop.input.recycle(req) // answered: the next request may reuse it
 	if resp.Close {
 		c.closeWhenWritten()
 	}
+	// Answered: the next request may reuse req, and resp, if it is req's
+	// reply, with it.
+	c.loop.input.recycle(req)
 }
 
 // streamSlice is how much of a Stream sendBody reads at a time.

@@ -70,5 +70,5 @@ func (r *Request) ExpectsContinue() bool {
 	if r.Version != "HTTP/1.1" || (!r.chunked && r.contentLength == 0) {
 		return false
 	}
-	return hasToken(r.Header.Values("Expect"), "100-continue")
+	return r.Header.hasToken("Expect", "100-continue")
 }

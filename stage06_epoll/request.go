@@ -120,13 +120,21 @@ type Request struct {
 	chunked       bool      // the body uses the chunked transfer coding
 	authority     string    // the host and port of an absolute-form target, "" otherwise
 	body          io.Reader // the body the loop kept in a file, if any; see BodyReader
+
+	replyStorage // the answer's storage; see reply
 }
 
 // reset empties r for the next request, keeping the storage of its header
-// fields and path parameters, so that filling them again allocates
-// nothing once they have grown to what the loop's requests need.
+// fields, its path parameters and its reply's body, so that filling them
+// again allocates nothing once they have grown to what the loop's
+// requests need. (The reply's body is at most a header section long: the
+// longest text a reply copies is a path segment or a field value.)
 func (r *Request) reset() {
-	*r = Request{Header: r.Header[:0], Params: r.Params[:0]}
+	*r = Request{
+		Header:       r.Header[:0],
+		Params:       r.Params[:0],
+		replyStorage: replyStorage{body: r.replyStorage.body[:0]},
+	}
 }
 
 // ReadRequestHead reads the request line and the header fields up to the
@@ -193,12 +201,11 @@ func ReadRequestHead(in *input) (*Request, error) {
 // "Connection: close", an HTTP/1.0 one closes unless the client sent
 // "Connection: keep-alive" (RFC 9112 Appendix C.2.2).
 func (r *Request) KeepAlive() bool {
-	conn := r.Header.Values("Connection")
-	if hasToken(conn, "close") {
+	if r.Header.hasToken("Connection", "close") {
 		return false
 	}
 	if r.Version == "HTTP/1.0" {
-		return hasToken(conn, "keep-alive")
+		return r.Header.hasToken("Connection", "keep-alive")
 	}
 	return true
 }
@@ -429,13 +436,21 @@ func splitList(values []string) []string {
 	return elems
 }
 
-// hasToken reports whether the comma-separated values contain token,
-// compared case-insensitively, as the Connection and Expect fields need
-// (RFC 9110 §7.6.1, §10.1.1).
-func hasToken(values []string, token string) bool {
-	for _, e := range splitList(values) {
-		if strings.EqualFold(e, token) {
-			return true
+// hasToken reports whether the fields called name list token among their
+// comma-separated elements (RFC 9110 §5.6.1), compared case-insensitively,
+// as the Connection, Expect and Vary fields need (RFC 9110 §7.6.1,
+// §10.1.1, §12.5.5). It reads the elements where they are: Values and
+// splitList would make two slices for every request with a Connection
+// field, as a browser's has.
+func (h Header) hasToken(name, token string) bool {
+	for _, f := range h {
+		if !strings.EqualFold(f.Name, name) {
+			continue
+		}
+		for e := range strings.SplitSeq(f.Value, ",") {
+			if strings.EqualFold(strings.Trim(e, " \t"), token) {
+				return true
+			}
 		}
 	}
 	return false
