@@ -10,7 +10,8 @@ package main
 // same request, same error, same bytes taken, at every cut point
 // (FuzzIncremental, TestIncrementalEveryPrefix) and on any input
 // (FuzzReadRequest). The rest of the parser, from parseRequestLine to
-// parseFraming, is shared: it works on strings, and did not change.
+// parseFraming, is shared: it works on strings, and changed only in where
+// the Request it fills comes from (see input.request).
 
 import (
 	"bufio"
