@@ -112,7 +112,7 @@ func (d *driver) feed(in []byte) outcome {
 		case err != nil:
 			return outcome{err: err.Error()}
 		case req != nil:
-			o := outcome{req: req, n: d.took}
+			o := outcome{req: fresh(req), n: d.took}
 			d.took = 0
 			return o
 		case n == 0:
