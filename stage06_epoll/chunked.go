@@ -77,7 +77,7 @@ func (s *chunkState) nextChunk(in *input) (int64, error) {
 		return 0, err
 	}
 	if size == 0 {
-		if _, err := readFields(in, MaxHeaderBytes); err != nil {
+		if _, err := readFields(in, MaxHeaderBytes, nil); err != nil {
 			return 0, fmt.Errorf("read trailer: %w", err)
 		}
 		return 0, io.EOF

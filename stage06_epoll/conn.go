@@ -180,6 +180,9 @@ func (c *conn) answer(req *Request) {
 	if resp.Close && c.stream == nil { // a stream closes when it ends
 		c.closeWhenWritten()
 	}
+	// Answered: the next request may reuse req, and resp, if it is req's
+	// reply, with it.
+	c.loop.input.recycle(req)
 }
 
 // streamSlice is how much of a Stream sendBody reads at a time.

@@ -40,7 +40,7 @@ func gzipMiddleware(next Handler) Handler {
 		if !compressible(resp) {
 			return resp
 		}
-		if !hasToken(resp.Header.Values("Vary"), "Accept-Encoding") {
+		if !resp.Header.hasToken("Vary", "Accept-Encoding") {
 			resp.Header.Add("Vary", "Accept-Encoding")
 		}
 		if !acceptsGzip(req.Header.Values("Accept-Encoding")) {

@@ -23,13 +23,13 @@ func root(req *Request) *Response {
 var _ = app.GET("/echo/:msg", echo)
 
 func echo(req *Request) *Response {
-	return textResponse(200, req.Params.Get("msg"))
+	return req.textReply(200, req.Params.Get("msg"))
 }
 
 var _ = app.GET("/user-agent", userAgent)
 
 func userAgent(req *Request) *Response {
-	return textResponse(200, req.Header.Get("User-Agent"))
+	return req.textReply(200, req.Header.Get("User-Agent"))
 }
 
 // Stage 4's text routes under /users are gone: the users resource of

@@ -215,6 +215,7 @@ type input struct {
 	buf   []byte
 	pos   int       // the next byte to read
 	lines lineCache // the strings of lines read before; see readLine
+	spare *Request  // the Request the parser fills next; see request
 }
 
 // newInput returns an input over buf, with a line cache of its own.
@@ -236,6 +237,39 @@ func (in *input) ReadByte() (byte, error) {
 	}
 	in.pos++
 	return in.buf[in.pos-1], nil
+}
+
+// request returns the Request for the parser to fill: the input's spare,
+// emptied, or a new one, which becomes the spare. A head that is not all
+// there fills the spare in vain, and the next attempt empties it again;
+// a whole head takes it (ReadRequestHead), and the loop gives it back once
+// it has answered the request (recycle). So while requests are answered
+// as they arrive, as on a keep-alive connection, every request of a loop
+// is parsed into the same Request, and into the storage its Header and
+// Params grew for the ones before.
+func (in *input) request() *Request {
+	if in.spare == nil {
+		in.spare = &Request{}
+	}
+	in.spare.reset()
+	return in.spare
+}
+
+// maxKeptFields is the most fields a Request may have room for and still
+// be recycled: a browser sends about twenty, and a request that made room
+// for many more is left to the garbage collector rather than kept.
+const maxKeptFields = 64
+
+// recycle gives back req, answered, for the next request the loop parses,
+// unless the input has a spare already (a connection took one while its
+// body arrived, say) or req has grown past maxKeptFields. The handlers
+// have returned by then, and nothing of req outlives them: what they
+// keep, they copy (see Request).
+func (in *input) recycle(req *Request) {
+	if in.spare == nil && cap(req.Header) <= maxKeptFields {
+		req.reset()
+		in.spare = req
+	}
 }
 
 // rest returns the bytes not read yet.

@@ -112,7 +112,7 @@ func (d *driver) feed(in []byte) outcome {
 		case err != nil:
 			return outcome{err: err.Error()}
 		case req != nil:
-			o := outcome{req: req, n: d.took}
+			o := outcome{req: fresh(req), n: d.took}
 			d.took = 0
 			return o
 		case n == 0:
@@ -367,4 +367,37 @@ func TestLineCache(t *testing.T) {
 	assert.Len(t, lc, maxCachedLines)
 	lc.get([]byte("X-Line: one more"))
 	assert.Len(t, lc, 1, "full: it starts again")
+}
+
+// TestRecycledRequestIsEmpty checks that a request parsed into a recycled
+// Request sees nothing of the one before it: only the storage of its
+// slices is kept, and a Request that grew too many fields is not kept.
+func TestRecycledRequestIsEmpty(t *testing.T) {
+	in := newInput(nil)
+	first, err := ReadRequestHead(in.reset([]byte("POST /echo/abc?x=1 HTTP/1.1\r\nHost: a\r\nUser-Agent: first\r\nContent-Length: 2\r\n\r\n")))
+	require.NoError(t, err)
+	first.Params = append(first.Params, Param{Key: "msg", Value: "abc"})
+	first.Body, first.RemoteAddr = []byte("hi"), "127.0.0.1:1"
+	first.textReply(200, "first")
+	in.recycle(first)
+
+	second, err := ReadRequestHead(in.reset([]byte("GET / HTTP/1.0\r\n\r\n")))
+	require.NoError(t, err)
+	assert.Same(t, first, second, "the answered Request is parsed into again")
+	assert.Equal(t, []string{"GET", "/", "/", "", "HTTP/1.0", ""},
+		[]string{second.Method, second.Target, second.Path, second.RawQuery, second.Version, second.RemoteAddr})
+	assert.Empty(t, second.Header)
+	assert.Empty(t, second.Params)
+	assert.Nil(t, second.Body)
+	assert.Zero(t, second.contentLength)
+	assert.Empty(t, second.reply(204).Header, "the reply starts without the last one's fields")
+	assert.Positive(t, cap(second.Header), "the fields' storage is kept")
+
+	many := "GET / HTTP/1.1\r\nHost: a\r\n" + strings.Repeat("X: y\r\n", maxKeptFields) + "\r\n"
+	big, err := ReadRequestHead(in.reset([]byte(many)))
+	require.NoError(t, err)
+	in.recycle(big)
+	again, err := ReadRequestHead(in.reset([]byte("GET / HTTP/1.0\r\n\r\n")))
+	require.NoError(t, err)
+	assert.NotSame(t, big, again, "a Request with room for more than maxKeptFields is not kept")
 }

@@ -71,13 +71,29 @@ func (h Header) Values(name string) []string {
 	return vs
 }
 
+// count returns how many fields are called name: the length of Values,
+// without the slice Values makes.
+func (h Header) count(name string) int {
+	n := 0
+	for _, f := range h {
+		if strings.EqualFold(f.Name, name) {
+			n++
+		}
+	}
+	return n
+}
+
 // Add appends a field. It does not replace an existing one, because some
 // fields legitimately repeat.
 func (h *Header) Add(name, value string) {
 	*h = append(*h, Field{Name: name, Value: value})
 }
 
-// Request is one parsed HTTP request.
+// Request is one parsed HTTP request. On the loop it is reused: once the
+// request is answered, the next one is parsed into it (see input.request),
+// so a handler must not keep req, or a slice of it such as Header or
+// Params, after it returns; the strings in it it may keep, since a string
+// never changes.
 type Request struct {
 	Method   string // "GET", "POST", ...; case-sensitive (RFC 9110 §9.1)
 	Target   string // the request-target as sent, such as "/echo/abc?x=1"
@@ -104,6 +120,21 @@ type Request struct {
 	chunked       bool      // the body uses the chunked transfer coding
 	authority     string    // the host and port of an absolute-form target, "" otherwise
 	body          io.Reader // the body the loop kept in a file, if any; see BodyReader
+
+	replyStorage // the answer's storage; see reply
+}
+
+// reset empties r for the next request, keeping the storage of its header
+// fields, its path parameters and its reply's body, so that filling them
+// again allocates nothing once they have grown to what the loop's
+// requests need. (The reply's body is at most a header section long: the
+// longest text a reply copies is a path segment or a field value.)
+func (r *Request) reset() {
+	*r = Request{
+		Header:       r.Header[:0],
+		Params:       r.Params[:0],
+		replyStorage: replyStorage{body: r.replyStorage.body[:0]},
+	}
 }
 
 // ReadRequestHead reads the request line and the header fields up to the
@@ -118,6 +149,10 @@ type Request struct {
 // for the body or for the next request. Running out of bytes is io.EOF or
 // io.ErrUnexpectedEOF, as the end of a connection was for stage 5's
 // parser; on the loop it means the rest has not arrived yet.
+//
+// The Request it fills is the input's spare (see input.request), which
+// the loop gives back once it has answered it: a request on the loop
+// costs no allocation for itself, its fields or its parameters.
 func ReadRequestHead(in *input) (*Request, error) {
 	budget := MaxHeaderBytes
 
@@ -138,14 +173,16 @@ func ReadRequestHead(in *input) (*Request, error) {
 		budget -= n
 		line = l
 	}
-	req, err := parseRequestLine(line)
-	if err != nil {
+	req := in.request()
+	if err := parseRequestLine(req, line); err != nil {
 		return nil, fmt.Errorf("parse request line: %w", err)
 	}
 
-	if req.Header, err = readFields(in, budget); err != nil {
+	fields, err := readFields(in, budget, req.Header)
+	if err != nil {
 		return nil, fmt.Errorf("read header: %w", err)
 	}
+	req.Header = fields
 	if err := req.checkHost(); err != nil {
 		return nil, fmt.Errorf("check Host: %w", err)
 	}
@@ -155,6 +192,7 @@ func ReadRequestHead(in *input) (*Request, error) {
 	if err := req.parseFraming(); err != nil {
 		return nil, fmt.Errorf("check body framing: %w", err)
 	}
+	in.spare = nil // the request is the caller's until it is recycled
 	return req, nil
 }
 
@@ -163,12 +201,11 @@ func ReadRequestHead(in *input) (*Request, error) {
 // "Connection: close", an HTTP/1.0 one closes unless the client sent
 // "Connection: keep-alive" (RFC 9112 Appendix C.2.2).
 func (r *Request) KeepAlive() bool {
-	conn := r.Header.Values("Connection")
-	if hasToken(conn, "close") {
+	if r.Header.hasToken("Connection", "close") {
 		return false
 	}
 	if r.Version == "HTTP/1.0" {
-		return hasToken(conn, "keep-alive")
+		return r.Header.hasToken("Connection", "keep-alive")
 	}
 	return true
 }
@@ -231,25 +268,23 @@ func unexpected(err error) error {
 // (RFC 9112 §3). It splits on single spaces only: RFC 9112 §3 lets a server
 // also split on runs of whitespace, but one rule is easier to get right.
 // readLine has refused every other control character, but let HTAB
-// through, which only field values may hold.
-func parseRequestLine(line string) (*Request, error) {
+// through, which only field values may hold. It fills in req, an empty
+// Request.
+func parseRequestLine(req *Request, line string) error {
 	if strings.Contains(line, "\t") {
-		return nil, ErrRequestLine
+		return ErrRequestLine
 	}
 	method, rest, ok1 := strings.Cut(line, " ")
 	target, version, ok2 := strings.Cut(rest, " ")
 	if !ok1 || !ok2 || strings.Contains(version, " ") || !isToken(method) {
-		return nil, ErrRequestLine
+		return ErrRequestLine
 	}
 	version, err := parseVersion(version)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	req := &Request{Method: method, Target: target, Version: version}
-	if err := req.parseTarget(); err != nil {
-		return nil, err
-	}
-	return req, nil
+	req.Method, req.Target, req.Version = method, target, version
+	return req.parseTarget()
 }
 
 // requestLineTooLong names the part of a request line that outgrew the
@@ -294,9 +329,9 @@ func parseVersion(v string) (string, error) {
 // budget of that many bytes: the header section after the request line,
 // and the trailer section after the last chunk of a chunked body, which
 // has the same syntax (RFC 9112 §5, §7.1.2). A section that outgrows its
-// budget is ErrHeaderTooLarge.
-func readFields(in *input, budget int) (Header, error) {
-	var h Header
+// budget is ErrHeaderTooLarge. The fields are appended to h, whose
+// storage a recycled Request brings (see input.request).
+func readFields(in *input, budget int, h Header) (Header, error) {
 	for {
 		line, n, err := readLine(in, budget, ErrHeaderTooLarge, ErrControlChar)
 		if err != nil {
@@ -401,13 +436,21 @@ func splitList(values []string) []string {
 	return elems
 }
 
-// hasToken reports whether the comma-separated values contain token,
-// compared case-insensitively, as the Connection and Expect fields need
-// (RFC 9110 §7.6.1, §10.1.1).
-func hasToken(values []string, token string) bool {
-	for _, e := range splitList(values) {
-		if strings.EqualFold(e, token) {
-			return true
+// hasToken reports whether the fields called name list token among their
+// comma-separated elements (RFC 9110 §5.6.1), compared case-insensitively,
+// as the Connection, Expect and Vary fields need (RFC 9110 §7.6.1,
+// §10.1.1, §12.5.5). It reads the elements where they are: Values and
+// splitList would make two slices for every request with a Connection
+// field, as a browser's has.
+func (h Header) hasToken(name, token string) bool {
+	for _, f := range h {
+		if !strings.EqualFold(f.Name, name) {
+			continue
+		}
+		for e := range strings.SplitSeq(f.Value, ",") {
+			if strings.EqualFold(strings.Trim(e, " \t"), token) {
+				return true
+			}
 		}
 	}
 	return false

@@ -42,13 +42,49 @@ type Response struct {
 	Head bool
 }
 
-// textResponse returns a response with a text/plain body.
+// textResponse returns a new response with a text/plain body. A handler
+// that has the request answers with req.textReply instead, which reuses
+// the request's storage.
 func textResponse(status int, body string) *Response {
 	return &Response{
 		Status: status,
 		Header: Header{{Name: "Content-Type", Value: "text/plain"}},
 		Body:   []byte(body),
 	}
+}
+
+// replyFields is how many header fields a reply has room for without
+// allocating: Content-Type, gzip's Vary and Content-Encoding, and CORS's
+// fields when -cors is on.
+const replyFields = 8
+
+// replyStorage is what a Request carries for its answer: the Response,
+// and room for its fields and body. It is recycled with the Request (see
+// input.request), so that answering a request on the loop allocates
+// nothing once the room has grown to the loop's usual answers.
+type replyStorage struct {
+	resp   Response
+	fields [replyFields]Field
+	body   []byte
+}
+
+// reply returns the response to r, for a handler to fill in and return,
+// with its status set and nothing else: the Response r carries, not a new
+// one. One handler chain gets one reply per request, and it is gone once
+// the loop has sent it, which is why a handler must not keep it.
+func (r *Request) reply(status int) *Response {
+	r.replyStorage.resp = Response{Status: status, Header: r.replyStorage.fields[:0]}
+	return &r.replyStorage.resp
+}
+
+// textReply is textResponse in r's reply: a text/plain body, copied into
+// the room r carries for it.
+func (r *Request) textReply(status int, body string) *Response {
+	resp := r.reply(status)
+	resp.Header.Add("Content-Type", "text/plain")
+	r.replyStorage.body = append(r.replyStorage.body[:0], body...)
+	resp.Body = r.replyStorage.body
+	return resp
 }
 
 // Write writes r in wire form: the status line, the fields, an empty line

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -39,8 +41,11 @@ func noRateLimit(next Handler) Handler { return next }
 
 // serveEcho hands one GET /echo/hello to c, as a read into the loop's
 // buffer would, and returns once its answer is on its way to the client.
-func serveEcho(tb testing.TB, l *loop, c *conn) {
-	n := copy(l.buf, echoRequest)
+func serveEcho(tb testing.TB, l *loop, c *conn) { serveBytes(tb, l, c, echoRequest) }
+
+// serveBytes hands the keep-alive request raw to c, as serveEcho does.
+func serveBytes(tb testing.TB, l *loop, c *conn, raw string) {
+	n := copy(l.buf, raw)
 	c.received(l.buf[:n])
 	if c.requests == 0 || len(c.out) > 0 || len(c.in) > 0 || c.state != connOpen {
 		tb.Fatalf("not answered at once: %d requests, %d bytes out, %d in, state %d", c.requests, len(c.out), len(c.in), c.state)
@@ -77,4 +82,30 @@ func cpuTime(tb testing.TB) time.Duration {
 		tb.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestServeEchoAllocatesNothing keeps BenchmarkServeEcho's 0 allocs/op:
+// a small keep-alive GET, from the bytes received to the answer queued,
+// allocates nothing once the loop has served one like it (see chapter 6,
+// "What a request costs"). AllocsPerRun counts allocations, not time, so
+// a busy machine cannot make it fail.
+func TestServeEchoAllocatesNothing(t *testing.T) {
+	tests := []struct{ name, request string }{
+		{"wrk", echoRequest},
+		{"curl", "GET /echo/hello HTTP/1.1\r\nHost: localhost:4221\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n"},
+		{"Connection: keep-alive", "GET /echo/hello HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n"},
+		{"HTTP/1.0 keep-alive", "GET /echo/hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"},
+		{"HEAD", "HEAD /echo/hello HTTP/1.1\r\nHost: localhost\r\n\r\n"},
+		{"User-Agent", "GET /user-agent HTTP/1.1\r\nHost: localhost\r\nUser-Agent: Mozilla/5.0\r\n\r\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l, c := echoConn(t)
+			allocs := testing.AllocsPerRun(100, func() {
+				serveBytes(t, l, c, tc.request)
+				l.flushLog()
+			})
+			assert.Zero(t, allocs, "allocations per request for %q", tc.request)
+		})
+	}
 }

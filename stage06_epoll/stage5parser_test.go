@@ -10,7 +10,8 @@ package main
 // same request, same error, same bytes taken, at every cut point
 // (FuzzIncremental, TestIncrementalEveryPrefix) and on any input
 // (FuzzReadRequest). The rest of the parser, from parseRequestLine to
-// parseFraming, is shared: it works on strings, and did not change.
+// parseFraming, is shared: it works on strings, and changed only in where
+// the Request it fills comes from (see input.request).
 
 import (
 	"bufio"
@@ -91,14 +92,16 @@ func stage5ReadRequestHead(br *bufio.Reader) (*Request, error) {
 		budget -= n
 		line = l
 	}
-	req, err := parseRequestLine(line)
-	if err != nil {
+	req := &Request{}
+	if err := parseRequestLine(req, line); err != nil {
 		return nil, fmt.Errorf("parse request line: %w", err)
 	}
 
-	if req.Header, err = stage5ReadFields(br, budget); err != nil {
+	fields, err := stage5ReadFields(br, budget)
+	if err != nil {
 		return nil, fmt.Errorf("read header: %w", err)
 	}
+	req.Header = fields
 	if err := req.checkHost(); err != nil {
 		return nil, fmt.Errorf("check Host: %w", err)
 	}
