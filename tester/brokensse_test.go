@@ -29,6 +29,15 @@ type naiveSSE struct {
 	blockingFanout bool // publishing waits for each subscriber to take the event
 	gzipWhole      bool // a gzip stream flushed only at its end
 	noGzip         bool // a stream is never compressed
+
+	// Choices a correct server may make, which the checks must accept.
+	headClose   bool // HEAD /events answered with Connection: close, then the close
+	headHangUp  bool // HEAD /events answered, then the close, without saying so (a warning)
+	lazyCRLF    bool // a chunk's closing CRLF sent in front of the next chunk's size
+	idBlock     bool // each event's id: in a block of its own, before the event
+	greeting    bool // an event of the server's own type first
+	gzipMembers bool // each event a gzip member of its own (RFC 1952 §2.2)
+	xGzip       bool // Content-Encoding: x-gzip, which is gzip (RFC 9110 §8.4.1.3)
 }
 
 func init() {
@@ -45,6 +54,13 @@ func init() {
 		"sse-blocking-fanout": func(f *naiveSSE) { f.blockingFanout = true },
 		"sse-gzip-whole":      func(f *naiveSSE) { f.gzipWhole = true },
 		"sse-no-gzip":         func(f *naiveSSE) { f.noGzip = true },
+		"sse-head-close":      func(f *naiveSSE) { f.headClose = true },
+		"sse-head-hang-up":    func(f *naiveSSE) { f.headHangUp = true },
+		"sse-lazy-crlf":       func(f *naiveSSE) { f.lazyCRLF = true },
+		"sse-id-block":        func(f *naiveSSE) { f.idBlock = true },
+		"sse-greeting":        func(f *naiveSSE) { f.greeting = true },
+		"sse-gzip-members":    func(f *naiveSSE) { f.gzipMembers = true },
+		"sse-x-gzip":          func(f *naiveSSE) { f.xGzip = true },
 	} {
 		srv := naiveStage5
 		flaw(&srv.sse)
@@ -146,10 +162,20 @@ func (f naiveSSE) serve(c net.Conn, r *bufio.Reader, req naiveRequest, gz bool) 
 	if !f.closeDelimited {
 		head += "Transfer-Encoding: chunked\r\n"
 	}
-	if gz {
+	switch {
+	case gz && f.xGzip:
+		head += "Content-Encoding: x-gzip\r\nVary: Accept-Encoding\r\n"
+	case gz:
 		head += "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n"
 	}
-	if req.method == "HEAD" && !f.headStreams {
+	switch {
+	case req.method == "HEAD" && f.headClose:
+		io.WriteString(c, head+"Connection: close\r\n\r\n")
+		return false
+	case req.method == "HEAD" && f.headHangUp:
+		io.WriteString(c, head+"\r\n")
+		return false
+	case req.method == "HEAD" && !f.headStreams:
 		io.WriteString(c, head+"\r\n")
 		return true
 	}
@@ -164,6 +190,9 @@ func (f naiveSSE) serve(c net.Conn, r *bufio.Reader, req naiveRequest, gz bool) 
 		close(gone)
 	}()
 	w := f.writer(c, gz)
+	if f.greeting && w([]byte("event: hello\ndata: {}\n\n")) != nil {
+		return false
+	}
 	for {
 		select {
 		case ev, ok := <-sub.ch:
@@ -180,7 +209,10 @@ func (f naiveSSE) serve(c net.Conn, r *bufio.Reader, req naiveRequest, gz bool) 
 // left out.
 func (f naiveSSE) format(ev naiveEvent) []byte {
 	var b strings.Builder
-	if !f.noIDs {
+	switch {
+	case f.idBlock:
+		fmt.Fprintf(&b, "id: %d\n\n", ev.id)
+	case !f.noIDs:
 		fmt.Fprintf(&b, "id: %d\n", ev.id)
 	}
 	if !f.noEventType {
@@ -194,6 +226,7 @@ func (f naiveSSE) format(ev naiveEvent) []byte {
 // into the buffer of the flaw that has one, and in chunks unless the
 // stream runs to the close.
 func (f naiveSSE) writer(c net.Conn, gz bool) func([]byte) error {
+	chunks := 0
 	chunk := func(p []byte) error {
 		var err error
 		switch {
@@ -201,15 +234,29 @@ func (f naiveSSE) writer(c net.Conn, gz bool) func([]byte) error {
 			_, err = c.Write(p)
 		case f.decimalChunks:
 			_, err = fmt.Fprintf(c, "%d\r\n%s\r\n", len(p), p)
+		case f.lazyCRLF && chunks == 0:
+			_, err = fmt.Fprintf(c, "%x\r\n%s", len(p), p)
+		case f.lazyCRLF:
+			_, err = fmt.Fprintf(c, "\r\n%x\r\n%s", len(p), p)
 		default:
 			_, err = fmt.Fprintf(c, "%x\r\n%s\r\n", len(p), p)
 		}
+		chunks++
 		return err
 	}
 	flush := func() error { return nil }
 	var sink io.Writer = writerFunc(chunk)
 	if f.buffered {
 		sink = bufio.NewWriterSize(sink, 64<<10)
+	}
+	if gz && f.gzipMembers {
+		return func(p []byte) error {
+			zw := gzip.NewWriter(sink)
+			if _, err := zw.Write(p); err != nil {
+				return err
+			}
+			return zw.Close()
+		}
 	}
 	if gz {
 		zw := gzip.NewWriter(sink)

@@ -10,7 +10,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +45,8 @@ type stream struct {
 	sizeRaw []byte // the current chunk's size line, for the report
 	size    int64  // and the size it says
 	ended   bool   // the body's end came: its last chunk, its length, or the close
-	gzipped bool   // Content-Encoding: gzip
+	crlfDue bool   // the current chunk's data is read, and the CRLF after it not yet
+	gzipped bool   // Content-Encoding: gzip, or x-gzip
 	p       *patience
 
 	events  *bufio.Reader // the body as the event parser reads it, gunzipped if need be
@@ -85,7 +85,9 @@ func (t *T) newStream(c *conn, req []byte, head *response) (*stream, error) {
 		}
 		s.framing = byClose
 	}
-	s.gzipped = strings.EqualFold(head.get("Content-Encoding"), "gzip")
+	// A recipient treats x-gzip as gzip (RFC 9110 §8.4.1.3).
+	ce := head.get("Content-Encoding")
+	s.gzipped = strings.EqualFold(ce, "gzip") || strings.EqualFold(ce, "x-gzip")
 	return s, nil
 }
 
@@ -110,10 +112,15 @@ func (s *stream) received() []byte {
 }
 
 // Read reads the next bytes of the body, without its framing, as they
-// arrive: at most one chunk's worth at a time, and none past a chunk's end
-// without checking the CRLF that ends it.
+// arrive: at most one chunk's worth at a time. The CRLF that ends a chunk
+// is checked before the next chunk is read, not as the data is returned:
+// nothing in RFC 9112 says when it must come, and a server may send it in
+// front of the next chunk's size, so the data must not wait for it.
 func (s *stream) Read(p []byte) (int, error) {
 	if s.framing == byChunks && s.left == 0 && !s.ended {
+		if err := s.chunkEnd(); err != nil {
+			return 0, err
+		}
 		if err := s.nextChunk(); err != nil {
 			return 0, err
 		}
@@ -135,14 +142,26 @@ func (s *stream) Read(p []byte) (int, error) {
 	}
 	copy(p, s.c.take(n))
 	s.left -= int64(n)
-	if s.framing == byChunks && s.left == 0 {
-		if end, err := s.c.readNWithin(2, s.p); err != nil || string(end) != "\r\n" {
-			line := strings.TrimSuffix(string(s.sizeRaw), "\r\n")
-			return n, s.fail(fmt.Sprintf("the chunk whose size line was %q, %d bytes in hexadecimal, is not followed by \\r\\n: its data is longer or shorter than its size", line, s.size), "RFC 9112 §7.1",
-				"write each chunk as its size in hexadecimal (26 bytes are 1a), \\r\\n, exactly that many bytes, and \\r\\n")
-		}
-	}
+	s.crlfDue = s.framing == byChunks && s.left == 0
 	return n, nil
+}
+
+// chunkEnd reads the CRLF after a chunk's data, when it is due.
+func (s *stream) chunkEnd() error {
+	if !s.crlfDue {
+		return nil
+	}
+	end, err := s.c.readNWithin(2, s.p)
+	if err != nil && (errors.Is(err, errTimeout) || len(end) == 0) {
+		return s.cutShort()
+	}
+	if err != nil || string(end) != "\r\n" {
+		line := strings.TrimSuffix(string(s.sizeRaw), "\r\n")
+		return s.fail(fmt.Sprintf("the chunk whose size line was %q, %d bytes in hexadecimal, is not followed by \\r\\n: its data is longer or shorter than its size", line, s.size), "RFC 9112 §7.1",
+			"write each chunk as its size in hexadecimal (26 bytes are 1a), \\r\\n, exactly that many bytes, and \\r\\n")
+	}
+	s.crlfDue = false
+	return nil
 }
 
 // nextChunk reads a chunk's size line, or, at the last chunk, the trailer
@@ -200,7 +219,7 @@ func (s *stream) next() (*sseEvent, error) {
 	if s.events == nil {
 		var body io.Reader = s
 		if s.gzipped {
-			zr, err := gzip.NewReader(s)
+			zr, err := newGzipMemberReader(s)
 			if err != nil {
 				return nil, s.gunzipFailure(err)
 			}

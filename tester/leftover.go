@@ -86,7 +86,7 @@ func (s *server) afterRun(rep *reporter, prefix string, stage int, res *stageRes
 	}
 	c := leftoverCheck
 	c.stage = stage
-	printFailure(rep, prefix, c, s.leftover, nil)
+	printFailure(rep, prefix, c, s.leftover, nil, nil)
 	for _, cr := range res.Checks {
 		if !cr.Passed {
 			return

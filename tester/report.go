@@ -91,18 +91,26 @@ func printPass(rep *reporter, prefix string, c check, warnings []warning, repro 
 	rep.line(prefix, "%s %s", rep.paint(yellow, "!"), c.name)
 	printMeasured(rep, prefix, measured)
 	printRepro(rep, prefix, repro)
+	printWarnings(rep, prefix, warnings)
+}
+
+// printWarnings prints each warning with its section and why it is only
+// advice.
+func printWarnings(rep *reporter, prefix string, warnings []warning) {
 	for _, w := range warnings {
 		rep.line(prefix, "  %s %s (%s)", rep.paint(yellow, "warning:"), w.Summary, w.Section)
 		rep.line(prefix, "    %s", w.Why)
 	}
 }
 
-// printFailure explains a failed check: the summary, the rule that decides
-// it, the exchange with every \r\n visible, where expected and received
-// first differ, and what to read.
-func printFailure(rep *reporter, prefix string, c check, f *failure, repro []reproLine) {
+// printFailure explains a failed check: the warnings it raised before it
+// failed, which often say what the server chose, the summary, the rule
+// that decides it, the exchange with every \r\n visible, where expected
+// and received first differ, and what to read.
+func printFailure(rep *reporter, prefix string, c check, f *failure, repro []reproLine, warnings []warning) {
 	rep.line(prefix, "%s %s", rep.paint(red, "✗"), c.name)
 	printRepro(rep, prefix, repro)
+	printWarnings(rep, prefix, warnings)
 	rep.line(prefix, "  %s", f.Summary)
 	switch {
 	case f.Advised:

@@ -284,7 +284,7 @@ func runCheck(t *T, c check, seed int64) checkResult {
 			noteRegression(f, c.stage, t.regressed)
 		}
 		cr.Failure = f
-		printFailure(t.rep, t.prefix, c, f, t.repro)
+		printFailure(t.rep, t.prefix, c, f, t.repro, t.warnings)
 	default:
 		cr.Failure = asFailure(err)
 	}
