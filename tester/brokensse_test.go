@@ -29,6 +29,7 @@ type naiveSSE struct {
 	blockingFanout bool // publishing waits for each subscriber to take the event
 	gzipWhole      bool // a gzip stream flushed only at its end
 	noGzip         bool // a stream is never compressed
+	headLate       bool // the head is held back until the first event, as Node's http does without flushHeaders
 
 	// Choices a correct server may make, which the checks must accept.
 	headClose   bool // HEAD /events answered with Connection: close, then the close
@@ -54,6 +55,7 @@ func init() {
 		"sse-blocking-fanout": func(f *naiveSSE) { f.blockingFanout = true },
 		"sse-gzip-whole":      func(f *naiveSSE) { f.gzipWhole = true },
 		"sse-no-gzip":         func(f *naiveSSE) { f.noGzip = true },
+		"sse-head-late":       func(f *naiveSSE) { f.headLate = true },
 		"sse-head-close":      func(f *naiveSSE) { f.headClose = true },
 		"sse-head-hang-up":    func(f *naiveSSE) { f.headHangUp = true },
 		"sse-lazy-crlf":       func(f *naiveSSE) { f.lazyCRLF = true },
@@ -181,7 +183,9 @@ func (f naiveSSE) serve(c net.Conn, r *bufio.Reader, req naiveRequest, gz bool) 
 	}
 	sub := f.subscribe(req.headers["last-event-id"])
 	defer f.unsubscribe(sub)
-	if _, err := io.WriteString(c, head+"\r\n"); err != nil {
+	if f.headLate {
+		c = &headFirst{Conn: c, head: head + "\r\n"}
+	} else if _, err := io.WriteString(c, head+"\r\n"); err != nil {
 		return false
 	}
 	gone := make(chan struct{})
@@ -271,6 +275,24 @@ func (f naiveSSE) writer(c net.Conn, gz bool) func([]byte) error {
 		}
 		return flush()
 	}
+}
+
+// headFirst is a connection that sends a held-back head with its first
+// write.
+type headFirst struct {
+	net.Conn
+	head string
+}
+
+func (h *headFirst) Write(p []byte) (int, error) {
+	if h.head != "" {
+		p = append([]byte(h.head), p...)
+		n, err := h.Conn.Write(p)
+		n -= len(h.head)
+		h.head = ""
+		return max(n, 0), err
+	}
+	return h.Conn.Write(p)
 }
 
 // writerFunc is a func as an io.Writer.

@@ -72,7 +72,11 @@ func (t *T) openEventsOn(c *conn, extra ...string) (*stream, error) {
 	}
 	head, err := t.readFinal(c, req, true)
 	if err != nil {
-		return nil, annotate(err, "the request was GET /events: its head is due at once, before any event", "")
+		hint := ""
+		if errors.Is(err, errTimeout) && len(c.in) == 0 {
+			hint = "send the head as soon as the stream opens, before any event: a library may hold it back until the first write (Node's http: call res.flushHeaders(); Python: flush wfile after end_headers())"
+		}
+		return nil, annotate(err, "the request was GET /events: its head is due at once, before any event", hint)
 	}
 	if err := t.expectStatus(head, want{code: 200}); err != nil {
 		if head.code != 200 {
