@@ -185,6 +185,9 @@ func (t *T) begin(c check, seed int64) {
 	}
 	t.rng = newRand(seed, c.slug)
 	t.repro, t.warnings, t.measured = nil, nil, nil
+	if t.server != nil {
+		t.server.newCheck()
+	}
 }
 
 // measure records a figure the check measured, such as memory per

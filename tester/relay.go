@@ -16,6 +16,12 @@ const maxRelayLine = 2000
 // maxTailLine caps each of the last lines a failure message quotes.
 const maxTailLine = 300
 
+// maxRelayedLines caps the lines of server output shown during one check
+// (and before the first): a server that logs every request prints tens of
+// thousands of lines in the checks that send thousands of requests, which
+// would bury the verdict. The rest are counted, and -v shows them all.
+const maxRelayedLines = 200
+
 // relayReadSize is how much of a line the relay holds at once, whatever the
 // line's length: output is read in pieces of at most this size.
 const relayReadSize = 64 * 1024
@@ -68,8 +74,9 @@ func trimLine(b []byte, cut *int) string {
 
 // relay copies one of the server's output streams to the learner, line by
 // line as it comes, so that it appears next to the tester step that caused
-// it: escaped, and with long lines cut, never dropped. It also keeps the
-// last lines for failure messages.
+// it: escaped, with long lines cut, and at most maxRelayedLines a check
+// unless -v asks for all. It also keeps the last lines for failure
+// messages.
 func (s *server) relay(r io.Reader, stream *int) {
 	defer s.relays.Done()
 	readLines(r, maxRelayLine, func(line string, cut int) {
@@ -77,7 +84,16 @@ func (s *server) relay(r io.Reader, stream *int) {
 		if cut > 0 {
 			text += fmt.Sprintf(" … (%d more bytes of this line not shown)", cut)
 		}
-		s.rep.relay(s.prefix, text)
+		s.mu.Lock()
+		s.relayed++
+		shown := s.relayed <= maxRelayedLines || s.rep.verbose
+		if s.relayed == maxRelayedLines+1 && !s.rep.verbose {
+			s.rep.line("[tester]", "your server has printed %d lines during this check; the rest of its output until the next check is not shown (-v shows it all)", maxRelayedLines)
+		}
+		s.mu.Unlock()
+		if shown {
+			s.rep.relay(s.prefix, text)
+		}
 		s.mu.Lock()
 		*stream++
 		s.tail = append(s.tail, shorten(text, maxTailLine))
@@ -86,6 +102,17 @@ func (s *server) relay(r io.Reader, stream *int) {
 		}
 		s.mu.Unlock()
 	})
+}
+
+// newCheck starts a check's budget of relayed lines, and says how many
+// lines of the last check were not shown.
+func (s *server) newCheck() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if hidden := s.relayed - maxRelayedLines; hidden > 0 && !s.rep.verbose {
+		s.rep.line("[tester]", "(%d more lines of your server's output were not shown)", hidden)
+	}
+	s.relayed = 0
 }
 
 // shorten cuts s to at most max bytes, at a character boundary, marking the

@@ -60,3 +60,34 @@ func TestShorten(t *testing.T) {
 	assert.Equal(t, "abc…", shorten("abcdef", 3))
 	assert.Equal(t, "a…", shorten("aéb", 2), "never splits a character")
 }
+
+func TestRelayCapsLinesPerCheck(t *testing.T) {
+	tests := []struct {
+		name      string
+		verbose   bool
+		lines     int
+		wantShown int
+		notices   int
+	}{
+		{"under the cap", false, maxRelayedLines, maxRelayedLines, 0},
+		{"over the cap", false, maxRelayedLines + 50, maxRelayedLines, 2},
+		{"-v shows all", true, maxRelayedLines + 50, maxRelayedLines + 50, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			s := &server{prefix: "[your_program]", rep: &reporter{w: &out, verbose: tt.verbose}}
+			var printed int
+			s.relays.Add(1)
+			s.relay(strings.NewReader(strings.Repeat("GET /echo/hello 200\n", tt.lines)), &printed)
+			s.newCheck()
+			text := out.String()
+			assert.Equal(t, tt.wantShown, strings.Count(text, "GET /echo/hello 200"))
+			assert.Equal(t, tt.notices, strings.Count(text, "[tester]"))
+			assert.Equal(t, tt.lines, printed, "every line is counted, shown or not")
+			if tt.notices > 0 {
+				assert.Contains(t, text, "(50 more lines of your server's output were not shown)")
+			}
+		})
+	}
+}

@@ -53,6 +53,7 @@ type server struct {
 	outputs  []*os.File // the read ends of its stdout and stderr
 	mu       sync.Mutex
 	tail     []string // the last lines of output, for a failure message
+	relayed  int      // lines of output since the current check began
 	printed  [2]int   // lines seen on stdout and stderr
 	free4221 bool     // nothing listened on the fallback port at the start
 	tested   string   // the address the checks were sent to
