@@ -63,17 +63,7 @@ func main() {
 	// that recoverer makes of a panic.
 	app.Use(accessLog, recoverer)
 	cfg.handler = app.Handler()
-	log.Printf("routes (%s router):", *matcherName)
-	app.WriteRoutes(log.Writer())
-	if t, ok := app.m.(*tree); ok {
-		log.Printf("radix tree:")
-		t.dump(log.Writer())
-	}
-	if filesRoot == nil {
-		log.Printf("no --directory: /files/ answers 404")
-	} else {
-		log.Printf("files in %s", filesRoot.Name())
-	}
+	logSetup(*matcherName)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -93,6 +83,23 @@ func listenAddr() string {
 		return ":" + port
 	}
 	return ":4221"
+}
+
+// logSetup prints what the server serves: its routes, the radix tree when
+// that matcher holds them, and the directory of the file routes, so that
+// what a request can reach is on the screen before the first one comes.
+func logSetup(matcherName string) {
+	log.Printf("routes (%s router):", matcherName)
+	app.WriteRoutes(log.Writer())
+	if t, ok := app.m.(*tree); ok {
+		log.Printf("radix tree:")
+		t.dump(log.Writer())
+	}
+	if filesRoot == nil {
+		log.Printf("no --directory: /files/ answers 404")
+	} else {
+		log.Printf("files in %s", filesRoot.Name())
+	}
 }
 
 // config holds the settings that main reads from flags. Tests build their
