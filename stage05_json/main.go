@@ -48,12 +48,8 @@ func main() {
 	flag.IntVar(&users.max, "max-users", defaultMaxUsers, "most users the store holds; a POST /users past it is answered 507")
 	flag.IntVar(&cfg.maxConns, "max-conns", 10000, "most connections open at once; more are answered 503 and closed")
 	flag.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGTERM or Ctrl-C, how long the answers already started may take before the server closes their connections")
-	var corsOrigins originList
-	flag.Var(&corsOrigins, "cors-origin", "let pages from this `ORIGIN`, scheme://host[:port], call the API from a browser (CORS); repeat it for more")
-	rate := flag.Float64("rate", 0, "requests a second one client address may make on average, more answered 429; 0 turns rate limiting off")
-	burst := flag.Int("burst", 0, "requests one client address may make at once, before -rate holds it back; 0 means -rate rounded up")
-	tokenFile := flag.String("token-file", "", "require Authorization: Bearer with a token of this `FILE`, one a line, to create, change or delete users")
-	problemJSON := flag.Bool("problem-details", false, "answer every error as RFC 9457 problem details, application/problem+json, through error handlers")
+	var api apiFlags
+	api.define()
 	flag.DurationVar(&events.heartbeat, "heartbeat", defaultHeartbeat, "how often GET /events sends a comment to every subscriber, to keep quiet connections open")
 	flag.IntVar(&events.max, "max-subscribers", defaultMaxSubscribers, "most GET /events streams at once; more are answered 503")
 	flag.Parse()
@@ -74,15 +70,9 @@ func main() {
 	if filesRoot, err = openDir(*directory); err != nil {
 		log.Fatalf("--directory: %v", err)
 	}
-	limit, err := rateLimit(*rate, *burst)
+	corsMW, limit, err := api.middleware()
 	if err != nil {
 		log.Fatal(err)
-	}
-	if err := tokens.load(*tokenFile); err != nil {
-		log.Fatalf("-token-file: %v", err)
-	}
-	if *problemJSON {
-		useProblemDetails(app)
 	}
 
 	// The first middleware is the outermost: the access log sees the 500
@@ -91,20 +81,10 @@ func main() {
 	// CORS comes before the rate limit, so that a 429 still tells the
 	// browser that its page may read it; without their flags both add
 	// nothing.
-	app.Use(accessLog, recoverer, cors(corsOrigins), limit, gzipMiddleware)
+	app.Use(accessLog, recoverer, corsMW, limit, gzipMiddleware)
 	cfg.handler = app.Handler()
 	cfg.needsBody = app.TakesJSON
-	log.Printf("routes (%s router):", *matcherName)
-	app.WriteRoutes(log.Writer())
-	if t, ok := app.m.(*tree); ok {
-		log.Printf("radix tree:")
-		t.dump(log.Writer())
-	}
-	if filesRoot == nil {
-		log.Printf("no --directory: /files/ answers 404")
-	} else {
-		log.Printf("files in %s", filesRoot.Name())
-	}
+	logSetup(*matcherName)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -124,6 +104,58 @@ func listenAddr() string {
 		return ":" + port
 	}
 	return ":4221"
+}
+
+// logSetup prints what the server serves: its routes, the radix tree when
+// that matcher holds them, and the directory of the file routes, so that
+// what a request can reach is on the screen before the first one comes.
+func logSetup(matcherName string) {
+	log.Printf("routes (%s router):", matcherName)
+	app.WriteRoutes(log.Writer())
+	if t, ok := app.m.(*tree); ok {
+		log.Printf("radix tree:")
+		t.dump(log.Writer())
+	}
+	if filesRoot == nil {
+		log.Printf("no --directory: /files/ answers 404")
+	} else {
+		log.Printf("files in %s", filesRoot.Name())
+	}
+}
+
+// apiFlags are the flags of the API middleware, each off until it is
+// given, so that a server started without them is stage 4's with JSON.
+type apiFlags struct {
+	corsOrigins originList
+	rate        float64
+	burst       int
+	tokenFile   string
+	problemJSON bool
+}
+
+// define registers the API middleware's flags.
+func (a *apiFlags) define() {
+	flag.Var(&a.corsOrigins, "cors-origin", "let pages from this `ORIGIN`, scheme://host[:port], call the API from a browser (CORS); repeat it for more")
+	flag.Float64Var(&a.rate, "rate", 0, "requests a second one client address may make on average, more answered 429; 0 turns rate limiting off")
+	flag.IntVar(&a.burst, "burst", 0, "requests one client address may make at once, before -rate holds it back; 0 means -rate rounded up")
+	flag.StringVar(&a.tokenFile, "token-file", "", "require Authorization: Bearer with a token of this `FILE`, one a line, to create, change or delete users")
+	flag.BoolVar(&a.problemJSON, "problem-details", false, "answer every error as RFC 9457 problem details, application/problem+json, through error handlers")
+}
+
+// middleware loads what the flags name (the tokens, the problem details'
+// error handlers) and returns the CORS and rate-limit middleware, which
+// pass every request through untouched when their flags are not given.
+func (a *apiFlags) middleware() (corsMW, limit Middleware, err error) {
+	if limit, err = rateLimit(a.rate, a.burst); err != nil {
+		return nil, nil, err
+	}
+	if err := tokens.load(a.tokenFile); err != nil {
+		return nil, nil, fmt.Errorf("-token-file: %w", err)
+	}
+	if a.problemJSON {
+		useProblemDetails(app)
+	}
+	return cors(a.corsOrigins), limit, nil
 }
 
 // config holds the settings that main reads from flags. Tests build their

@@ -29,14 +29,16 @@
 //
 // The files split the lesson: poller.go is the interface to the kernel,
 // poller_epoll.go and poller_kqueue.go implement it, socket.go opens the
-// sockets, loop.go runs the loop, conn.go serves one connection,
-// incremental.go runs the parser over the bytes in the loop's buffer,
-// stream.go sends a Feed, such as the event stream of events.go, from the
-// loop, and looplog.go keeps each loop's log, which replaces the
-// access-log middleware. The parser (request.go, chunked.go, host_expect.go,
-// errors.go) is the previous stage's, reading that buffer; body.go keeps
-// only BodyReader, since the loop takes bodies itself; response.go, the
-// router and the handlers are those of the previous stage.
+// sockets, loop.go runs the loop, closing.go ends its connections, conn.go
+// serves one connection, incremental.go runs the parser over the bytes in
+// the loop's buffer, reuse.go recycles what a request needs, bodies.go
+// keeps the bodies a handler asks for, stream.go sends a Feed, such as the
+// event stream of events.go, from the loop, and looplog.go keeps each
+// loop's log, which replaces the access-log middleware. The parser
+// (request.go, chunked.go, host_expect.go, errors.go) is the previous
+// stage's, reading that buffer; body.go keeps only BodyReader, since the
+// loop takes bodies itself; response.go, the router and the handlers are
+// those of the previous stage.
 package main
 
 import (
@@ -62,12 +64,8 @@ func main() {
 	matcherName := flag.String("router", "radix", "how routes are matched: radix (a radix tree) or regex (a list of regular expressions)")
 	directory := flag.String("directory", "", "the directory that GET and POST /files/ read and write; without it they answer 404")
 	flag.IntVar(&users.max, "max-users", defaultMaxUsers, "most users the store holds; a POST /users past it is answered 507")
-	var corsOrigins originList
-	flag.Var(&corsOrigins, "cors-origin", "let pages from this `ORIGIN`, scheme://host[:port], call the API from a browser (CORS); repeat it for more")
-	rate := flag.Float64("rate", 0, "requests a second one client address may make on average, more answered 429; 0 turns rate limiting off")
-	burst := flag.Int("burst", 0, "requests one client address may make at once, before -rate holds it back; 0 means -rate rounded up")
-	tokenFile := flag.String("token-file", "", "require Authorization: Bearer with a token of this `FILE`, one a line, to create, change or delete users")
-	problemJSON := flag.Bool("problem-details", false, "answer every error as RFC 9457 problem details, application/problem+json, through error handlers")
+	var api apiFlags
+	api.define()
 	flag.DurationVar(&events.heartbeat, "heartbeat", defaultHeartbeat, "how often GET /events sends a comment to every subscriber, to keep quiet connections open")
 	flag.IntVar(&events.max, "max-subscribers", defaultMaxSubscribers, "most GET /events streams at once; more are answered 503")
 	flag.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "number of event loops, each on its own thread and listening socket")
@@ -92,38 +90,21 @@ func main() {
 	if filesRoot, err = openDir(*directory); err != nil {
 		log.Fatalf("--directory: %v", err)
 	}
-	limit, err := rateLimit(*rate, *burst)
+	corsMW, limit, err := api.middleware()
 	if err != nil {
 		log.Fatal(err)
-	}
-	if err := tokens.load(*tokenFile); err != nil {
-		log.Fatalf("-token-file: %v", err)
-	}
-	if *problemJSON {
-		useProblemDetails(app)
 	}
 
 	// The first middleware is the outermost: recoverer turns a panic in
 	// gzip or a handler into a 500, and gzip, innermost, compresses what
 	// the handlers return. The access log is no longer middleware: each
-	// loop writes its own (see looplog.go), and sees the 500 and the
-	// bytes sent. CORS comes before the rate limit, so that a 429 still
-	// tells the browser that its page may read it; without their flags
-	// both add nothing.
-	app.Use(recoverer, cors(corsOrigins), limit, gzipMiddleware)
+	// loop writes its own (see looplog.go), with the 500s and bytes sent.
+	// CORS comes before the rate limit, so that a 429 still tells the
+	// browser that its page may read it; without flags both add nothing.
+	app.Use(recoverer, corsMW, limit, gzipMiddleware)
 	cfg.handler = app.Handler()
 	cfg.needsBody, cfg.readsBody, cfg.log = app.TakesJSON, app.RoutesContent, log.Writer()
-	log.Printf("routes (%s router):", *matcherName)
-	app.WriteRoutes(log.Writer())
-	if t, ok := app.m.(*tree); ok {
-		log.Printf("radix tree:")
-		t.dump(log.Writer())
-	}
-	if filesRoot == nil {
-		log.Printf("no --directory: /files/ answers 404")
-	} else {
-		log.Printf("files in %s", filesRoot.Name())
-	}
+	logSetup(*matcherName)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -143,6 +124,58 @@ func listenAddr() string {
 		return ":" + port
 	}
 	return ":4221"
+}
+
+// logSetup prints what the server serves: its routes, the radix tree when
+// that matcher holds them, and the directory of the file routes, so that
+// what a request can reach is on the screen before the first one comes.
+func logSetup(matcherName string) {
+	log.Printf("routes (%s router):", matcherName)
+	app.WriteRoutes(log.Writer())
+	if t, ok := app.m.(*tree); ok {
+		log.Printf("radix tree:")
+		t.dump(log.Writer())
+	}
+	if filesRoot == nil {
+		log.Printf("no --directory: /files/ answers 404")
+	} else {
+		log.Printf("files in %s", filesRoot.Name())
+	}
+}
+
+// apiFlags are the flags of the API middleware, each off until it is
+// given, so that a server started without them is stage 4's with JSON.
+type apiFlags struct {
+	corsOrigins originList
+	rate        float64
+	burst       int
+	tokenFile   string
+	problemJSON bool
+}
+
+// define registers the API middleware's flags.
+func (a *apiFlags) define() {
+	flag.Var(&a.corsOrigins, "cors-origin", "let pages from this `ORIGIN`, scheme://host[:port], call the API from a browser (CORS); repeat it for more")
+	flag.Float64Var(&a.rate, "rate", 0, "requests a second one client address may make on average, more answered 429; 0 turns rate limiting off")
+	flag.IntVar(&a.burst, "burst", 0, "requests one client address may make at once, before -rate holds it back; 0 means -rate rounded up")
+	flag.StringVar(&a.tokenFile, "token-file", "", "require Authorization: Bearer with a token of this `FILE`, one a line, to create, change or delete users")
+	flag.BoolVar(&a.problemJSON, "problem-details", false, "answer every error as RFC 9457 problem details, application/problem+json, through error handlers")
+}
+
+// middleware loads what the flags name (the tokens, the problem details'
+// error handlers) and returns the CORS and rate-limit middleware, which
+// pass every request through untouched when their flags are not given.
+func (a *apiFlags) middleware() (corsMW, limit Middleware, err error) {
+	if limit, err = rateLimit(a.rate, a.burst); err != nil {
+		return nil, nil, err
+	}
+	if err := tokens.load(a.tokenFile); err != nil {
+		return nil, nil, fmt.Errorf("-token-file: %w", err)
+	}
+	if a.problemJSON {
+		useProblemDetails(app)
+	}
+	return cors(a.corsOrigins), limit, nil
 }
 
 // config holds the settings that main reads from flags. Tests build their
