@@ -239,78 +239,9 @@ func (in *input) ReadByte() (byte, error) {
 	return in.buf[in.pos-1], nil
 }
 
-// request returns the Request for the parser to fill: the input's spare,
-// emptied, or a new one, which becomes the spare. A head that is not all
-// there fills the spare in vain, and the next attempt empties it again;
-// a whole head takes it (ReadRequestHead), and the loop gives it back once
-// it has answered the request (recycle). So while requests are answered
-// as they arrive, as on a keep-alive connection, every request of a loop
-// is parsed into the same Request, and into the storage its Header and
-// Params grew for the ones before.
-func (in *input) request() *Request {
-	if in.spare == nil {
-		in.spare = &Request{}
-	}
-	in.spare.reset()
-	return in.spare
-}
-
-// maxKeptFields is the most fields a Request may have room for and still
-// be recycled: a browser sends about twenty, and a request that made room
-// for many more is left to the garbage collector rather than kept.
-const maxKeptFields = 64
-
-// recycle gives back req, answered, for the next request the loop parses,
-// unless the input has a spare already (a connection took one while its
-// body arrived, say) or req has grown past maxKeptFields. The handlers
-// have returned by then, and nothing of req outlives them: what they
-// keep, they copy (see Request).
-func (in *input) recycle(req *Request) {
-	if in.spare == nil && cap(req.Header) <= maxKeptFields {
-		req.reset()
-		in.spare = req
-	}
-}
-
 // rest returns the bytes not read yet.
 func (in *input) rest() []byte { return in.buf[in.pos:] }
 
 // consumed returns how many bytes of the buf of the last reset the parser
 // has taken.
 func (in *input) consumed() int { return in.pos }
-
-// lineCache holds the strings of the lines a loop has parsed. A line in
-// the loop's buffer becomes a string, which Request and Header hold, and
-// making a string copies the bytes into memory of its own. But most lines
-// come again and again, in the next request and from the next client:
-// "Host: example.com", "Accept: */*", a browser's User-Agent, the request
-// line of a page everyone asks for. So the loop keeps the strings it made,
-// by their bytes, and a line it has seen before costs a map lookup and no
-// copy. (Go makes no string to look a map up by string(b).)
-//
-// The cache is bounded: it keeps lines of up to maxCachedLine bytes, and
-// starts again empty once it holds maxCachedLines, so that a client
-// sending lines never seen before costs a copy each, as in stage 5, and a
-// few hundred kilobytes of cache at most.
-type lineCache map[string]string
-
-const (
-	maxCachedLine  = 256
-	maxCachedLines = 1024
-)
-
-// get returns b as a string: the one made for the same bytes before, if
-// the cache has it.
-func (lc lineCache) get(b []byte) string {
-	if s, ok := lc[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if len(b) <= maxCachedLine && lc != nil {
-		if len(lc) >= maxCachedLines {
-			clear(lc)
-		}
-		lc[s] = s
-	}
-	return s
-}

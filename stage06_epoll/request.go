@@ -71,18 +71,6 @@ func (h Header) Values(name string) []string {
 	return vs
 }
 
-// count returns how many fields are called name: the length of Values,
-// without the slice Values makes.
-func (h Header) count(name string) int {
-	n := 0
-	for _, f := range h {
-		if strings.EqualFold(f.Name, name) {
-			n++
-		}
-	}
-	return n
-}
-
 // Add appends a field. It does not replace an existing one, because some
 // fields legitimately repeat.
 func (h *Header) Add(name, value string) {
@@ -122,19 +110,6 @@ type Request struct {
 	body          io.Reader // the body the loop kept in a file, if any; see BodyReader
 
 	replyStorage // the answer's storage; see reply
-}
-
-// reset empties r for the next request, keeping the storage of its header
-// fields, its path parameters and its reply's body, so that filling them
-// again allocates nothing once they have grown to what the loop's
-// requests need. (The reply's body is at most a header section long: the
-// longest text a reply copies is a path segment or a field value.)
-func (r *Request) reset() {
-	*r = Request{
-		Header:       r.Header[:0],
-		Params:       r.Params[:0],
-		replyStorage: replyStorage{body: r.replyStorage.body[:0]},
-	}
 }
 
 // ReadRequestHead reads the request line and the header fields up to the
@@ -434,26 +409,6 @@ func splitList(values []string) []string {
 		}
 	}
 	return elems
-}
-
-// hasToken reports whether the fields called name list token among their
-// comma-separated elements (RFC 9110 §5.6.1), compared case-insensitively,
-// as the Connection, Expect and Vary fields need (RFC 9110 §7.6.1,
-// §10.1.1, §12.5.5). It reads the elements where they are: Values and
-// splitList would make two slices for every request with a Connection
-// field, as a browser's has.
-func (h Header) hasToken(name, token string) bool {
-	for _, f := range h {
-		if !strings.EqualFold(f.Name, name) {
-			continue
-		}
-		for e := range strings.SplitSeq(f.Value, ",") {
-			if strings.EqualFold(strings.Trim(e, " \t"), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // isToken reports whether s is a token: one or more tchar (RFC 9110 §5.6.2),
