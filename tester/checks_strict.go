@@ -53,107 +53,118 @@ var (
 )
 
 func init() {
-	register(
-		strictCheck("bad-request-line", "a malformed request line gets 400 and the connection closes", []string{
-			"Look at how your parser splits the request line: the tester sends one without a version, one with two spaces, one with four words, and the first bytes of a TLS handshake.",
-			"The parser probably accepts any line it manages to split, is lenient about spaces, or crashes on bytes that are not text.",
-			"Require exactly three parts separated by single spaces (a method, a target, and HTTP/ with a version); otherwise answer 400 Bad Request and close the connection.",
-		},
-			noVersion,
-			badInput{what: "two spaces between method and target", req: "GET  / HTTP/1.1\r\nHost: localhost\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §3")}},
-			badInput{what: "a fourth word in the request line", req: "GET / HTTP/1.1 please\r\nHost: localhost\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §3")}},
-			badInput{what: "a TLS handshake sent to a plain-text port", req: "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §3")}},
-		),
-		strictCheck("bad-header-line", "a header line without a colon gets 400", []string{
-			"Look at how your parser splits a header line at its colon: the tester sends a line that has none.",
-			"The line is probably skipped without a word, or it makes the parser fail in a way that answers nothing.",
-			"Answer 400 Bad Request as soon as a header line has no colon, and go on serving other connections.",
-		},
-			badInput{what: "a header line without a colon", req: "GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent curl\r\n\r\n", answers: []answer{refuse(400, false, "RFC 9112 §5")}},
-		),
-		strictCheck("version-505", "HTTP/2.0 gets 505; HTTP/1.2 is served as HTTP/1.1", []string{
-			"Look at how your parser reads the version at the end of the request line: the tester sends HTTP/2.0, then HTTP/1.2.",
-			"The server probably accepts any version, or refuses every version that is not exactly HTTP/1.1.",
-			"Read the major and minor digits: a major version of 1 is served (as HTTP/1.1, whatever the minor), and any other major gets 505 HTTP Version Not Supported.",
-		},
-			http2Version,
-			badInput{what: "HTTP/1.2 in the request line", req: "GET / HTTP/1.2\r\nHost: localhost\r\n\r\n", answers: []answer{
-				{want: want{code: 200}, section: "RFC 9110 §2.5"},
-				{want: want{code: 505}, advice: &warning{
-					Summary: "HTTP/1.2 was refused with 505 HTTP Version Not Supported",
-					Section: "RFC 9110 §2.5",
-					Why:     "a server should serve a request of a later HTTP/1 minor version as the highest it speaks, 1.1, since minor versions are compatible",
-				}},
+	register(headChecks...)
+	register(framingChecks...)
+}
+
+// headChecks are the strict checks of the request line and of the header
+// section as a whole: their syntax, the version, the size and Host.
+var headChecks = []check{
+	strictCheck("bad-request-line", "a malformed request line gets 400 and the connection closes", []string{
+		"Look at how your parser splits the request line: the tester sends one without a version, one with two spaces, one with four words, and the first bytes of a TLS handshake.",
+		"The parser probably accepts any line it manages to split, is lenient about spaces, or crashes on bytes that are not text.",
+		"Require exactly three parts separated by single spaces (a method, a target, and HTTP/ with a version); otherwise answer 400 Bad Request and close the connection.",
+	},
+		noVersion,
+		badInput{what: "two spaces between method and target", req: "GET  / HTTP/1.1\r\nHost: localhost\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §3")}},
+		badInput{what: "a fourth word in the request line", req: "GET / HTTP/1.1 please\r\nHost: localhost\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §3")}},
+		badInput{what: "a TLS handshake sent to a plain-text port", req: "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §3")}},
+	),
+	strictCheck("bad-header-line", "a header line without a colon gets 400", []string{
+		"Look at how your parser splits a header line at its colon: the tester sends a line that has none.",
+		"The line is probably skipped without a word, or it makes the parser fail in a way that answers nothing.",
+		"Answer 400 Bad Request as soon as a header line has no colon, and go on serving other connections.",
+	},
+		badInput{what: "a header line without a colon", req: "GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent curl\r\n\r\n", answers: []answer{refuse(400, false, "RFC 9112 §5")}},
+	),
+	strictCheck("version-505", "HTTP/2.0 gets 505; HTTP/1.2 is served as HTTP/1.1", []string{
+		"Look at how your parser reads the version at the end of the request line: the tester sends HTTP/2.0, then HTTP/1.2.",
+		"The server probably accepts any version, or refuses every version that is not exactly HTTP/1.1.",
+		"Read the major and minor digits: a major version of 1 is served (as HTTP/1.1, whatever the minor), and any other major gets 505 HTTP Version Not Supported.",
+	},
+		http2Version,
+		badInput{what: "HTTP/1.2 in the request line", req: "GET / HTTP/1.2\r\nHost: localhost\r\n\r\n", answers: []answer{
+			{want: want{code: 200}, section: "RFC 9110 §2.5"},
+			{want: want{code: 505}, advice: &warning{
+				Summary: "HTTP/1.2 was refused with 505 HTTP Version Not Supported",
+				Section: "RFC 9110 §2.5",
+				Why:     "a server should serve a request of a later HTTP/1 minor version as the highest it speaks, 1.1, since minor versions are compatible",
 			}},
-		),
-		check{stage: 2, strict: true, slug: "header-too-large-431", name: "a 9 KiB header section gets 431 (or is served), a 2 MiB one is never served", read: readBadInput, run: headerTooLarge, hints: []string{
-			"Look at how much of a request's header section your server keeps in memory: the tester sends 9 KiB of Cookie, then 2 MiB.",
-			"The server probably appends whatever arrives until it sees the blank line, with no limit, so that one client can make it hold any amount of memory.",
-			"Count the header section's bytes as you read them and, past a limit (8 KiB is usual), answer 431 Request Header Fields Too Large and close the connection.",
 		}},
-		strictCheck("host-400", "a missing or repeated Host gets 400", []string{
-			"Look at how your server checks the Host header: the tester sends an HTTP/1.1 request without one, then one with two.",
-			"The server probably ignores Host altogether, or keeps the last of two values.",
-			"An HTTP/1.1 request carries exactly one Host header: count them while you parse the headers, and answer 400 Bad Request to none or to more than one.",
-		},
-			badInput{what: "an HTTP/1.1 request without Host", req: "GET / HTTP/1.1\r\nUser-Agent: x\r\n\r\n", answers: []answer{{want: want{code: 400}, section: "RFC 9112 §3.2"}}},
-			badInput{what: "two Host headers", req: "GET / HTTP/1.1\r\nHost: localhost\r\nHost: example.com\r\n\r\n", answers: []answer{{want: want{code: 400}, section: "RFC 9112 §3.2"}}},
-		),
-		strictCheck("content-length-400", "an invalid Content-Length gets 400", []string{
-			"Look at how your server turns Content-Length into a number: the tester sends abc, -1, a number too large for 64 bits, and two different values.",
-			"A lenient conversion (C's atoi gives 0 for abc, a signed parse takes -1, a large number wraps) or keeping the last of two headers makes the server read the wrong length of body.",
-			"Accept digits only, refuse a value that overflows, and refuse repeated values that differ: answer 400 Bad Request and close, since where the body ends is unknown.",
-		},
-			badInput{what: "Content-Length: abc", req: "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: abc\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §6.3")}},
-			badInput{what: "Content-Length: -1", req: "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §6.3")}},
-			badInput{what: "a Content-Length that overflows 64 bits", req: "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999999999999999\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §6.3")}},
-			badInput{what: "two different Content-Length values", req: "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", answers: []answer{refuse(400, true, "RFC 9112 §6.3")}},
-		),
-		strictCheck("te-and-cl-400", "Transfer-Encoding with Content-Length gets 400 or is read as chunked, and the connection closes", []string{
-			"Look at what your server does with a request that has both Transfer-Encoding and Content-Length.",
-			"The server probably frames the body by Content-Length, or keeps the connection open after answering; a proxy in front of it may have framed the same bytes the other way (request smuggling).",
-			"Answer 400 Bad Request (or read the body as chunked and ignore Content-Length), and in either case close the connection after the answer.",
-		},
-			badInput{what: "both Transfer-Encoding and Content-Length", req: "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", answers: teAndCL()},
-		),
-		strictCheck("unknown-te-501", "an unknown transfer coding gets 501", []string{
-			"Look at what your server does with a Transfer-Encoding other than chunked: the tester sends x-rot13.",
-			"The server probably ignores the header and reads no body, though it cannot know where this request ends.",
-			"Answer 501 Not Implemented to a transfer coding you do not know, and close the connection, since the end of the body cannot be found.",
-		},
-			unknownCoding,
-		),
-		strictCheck("control-chars-400", "control characters or a bare CR in a field get 400, or are replaced by spaces", []string{
-			"Look at which bytes your parser accepts inside a header value: the tester sends a NUL byte, then a CR that no LF follows.",
-			"The server probably passes the value on as it came, or takes a CR alone for the end of a line.",
-			"Check each byte of a field value: refuse a NUL, or a CR not followed by LF, with 400 Bad Request (or replace each such byte by a space before using the value).",
-		},
-			controlChars("a NUL byte in a header value", "a\x00b"),
-			controlChars("a bare CR in a header value", "a\rb"),
-		),
-		strictCheck("space-before-colon-400", "whitespace between a field name and its colon gets 400", []string{
-			`Look at how your parser finds a header's name: the tester sends "Host : localhost", with a space before the colon.`,
-			`The name is probably trimmed, so that "Host " becomes Host and the request is served.`,
-			"No whitespace may come between a field name and its colon: answer 400 Bad Request rather than trimming the name.",
-		},
-			badInput{what: "\"Host : localhost\"", req: "GET / HTTP/1.1\r\nHost : localhost\r\n\r\n", answers: []answer{refuse(400, false, "RFC 9112 §5.1")}},
-		),
-		check{stage: 2, strict: true, slug: "chunked-body", name: "a chunked request body is decoded and consumed", read: readBadInput, run: chunkedBody, hints: []string{
-			"Look at how your server reads a body sent with Transfer-Encoding: chunked, which has no Content-Length.",
-			"The body is probably not read at all, so the chunks are parsed as the next request; or the size is read as decimal rather than hex, or the extension (;ext=1) and the trailer line are not skipped.",
-			`Loop: read a line, take the hex number before any ';' as the size, read that many bytes and the \r\n after them; after the size 0, read trailer lines up to an empty one.`,
-		}},
-		check{stage: 2, strict: true, slug: "expect-100", name: "Expect: 100-continue gets 100 Continue, or the final status at once", read: readBadInput, run: expectContinue, hints: []string{
-			"Look at what your server sends after the headers of a request with Expect: 100-continue: the client holds the body back until it hears from the server.",
-			"The server probably waits for the body before it sends anything, while the client waits for the server, until one of them gives up.",
-			`When a request carries Expect: 100-continue, write HTTP/1.1 100 Continue\r\n\r\n at once, then read the body and send the final answer as usual.`,
-		}},
-		check{stage: 2, strict: true, slug: "incomplete-no-answer", name: "an incomplete request gets no answer, cut anywhere", read: readBadInput, run: incompleteNoAnswer, hints: []string{
-			"Look at what your server does when the bytes read so far end in the middle of a request: the tester cuts requests at eight places, and waits before it sends the rest.",
-			"The parser probably takes the end of what it has read for the end of the request, and answers (often 400) too early.",
-			"Answer only once a request is complete, the blank line after the headers and all Content-Length bytes of the body read; until then, keep reading.",
-		}},
-	)
+	),
+	check{stage: 2, strict: true, slug: "header-too-large-431", name: "a 9 KiB header section gets 431 (or is served), a 2 MiB one is never served", read: readBadInput, run: headerTooLarge, hints: []string{
+		"Look at how much of a request's header section your server keeps in memory: the tester sends 9 KiB of Cookie, then 2 MiB.",
+		"The server probably appends whatever arrives until it sees the blank line, with no limit, so that one client can make it hold any amount of memory.",
+		"Count the header section's bytes as you read them and, past a limit (8 KiB is usual), answer 431 Request Header Fields Too Large and close the connection.",
+	}},
+	strictCheck("host-400", "a missing or repeated Host gets 400", []string{
+		"Look at how your server checks the Host header: the tester sends an HTTP/1.1 request without one, then one with two.",
+		"The server probably ignores Host altogether, or keeps the last of two values.",
+		"An HTTP/1.1 request carries exactly one Host header: count them while you parse the headers, and answer 400 Bad Request to none or to more than one.",
+	},
+		badInput{what: "an HTTP/1.1 request without Host", req: "GET / HTTP/1.1\r\nUser-Agent: x\r\n\r\n", answers: []answer{{want: want{code: 400}, section: "RFC 9112 §3.2"}}},
+		badInput{what: "two Host headers", req: "GET / HTTP/1.1\r\nHost: localhost\r\nHost: example.com\r\n\r\n", answers: []answer{{want: want{code: 400}, section: "RFC 9112 §3.2"}}},
+	),
+}
+
+// framingChecks are the strict checks of where a request ends: the body's
+// length and coding, the bytes in a field that a proxy could read another
+// way, and the waits around a body (Expect, a request cut short).
+var framingChecks = []check{
+	strictCheck("content-length-400", "an invalid Content-Length gets 400", []string{
+		"Look at how your server turns Content-Length into a number: the tester sends abc, -1, a number too large for 64 bits, and two different values.",
+		"A lenient conversion (C's atoi gives 0 for abc, a signed parse takes -1, a large number wraps) or keeping the last of two headers makes the server read the wrong length of body.",
+		"Accept digits only, refuse a value that overflows, and refuse repeated values that differ: answer 400 Bad Request and close, since where the body ends is unknown.",
+	},
+		badInput{what: "Content-Length: abc", req: "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: abc\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §6.3")}},
+		badInput{what: "Content-Length: -1", req: "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §6.3")}},
+		badInput{what: "a Content-Length that overflows 64 bits", req: "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999999999999999\r\n\r\n", answers: []answer{refuse(400, true, "RFC 9112 §6.3")}},
+		badInput{what: "two different Content-Length values", req: "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", answers: []answer{refuse(400, true, "RFC 9112 §6.3")}},
+	),
+	strictCheck("te-and-cl-400", "Transfer-Encoding with Content-Length gets 400 or is read as chunked, and the connection closes", []string{
+		"Look at what your server does with a request that has both Transfer-Encoding and Content-Length.",
+		"The server probably frames the body by Content-Length, or keeps the connection open after answering; a proxy in front of it may have framed the same bytes the other way (request smuggling).",
+		"Answer 400 Bad Request (or read the body as chunked and ignore Content-Length), and in either case close the connection after the answer.",
+	},
+		badInput{what: "both Transfer-Encoding and Content-Length", req: "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", answers: teAndCL()},
+	),
+	strictCheck("unknown-te-501", "an unknown transfer coding gets 501", []string{
+		"Look at what your server does with a Transfer-Encoding other than chunked: the tester sends x-rot13.",
+		"The server probably ignores the header and reads no body, though it cannot know where this request ends.",
+		"Answer 501 Not Implemented to a transfer coding you do not know, and close the connection, since the end of the body cannot be found.",
+	},
+		unknownCoding,
+	),
+	strictCheck("control-chars-400", "control characters or a bare CR in a field get 400, or are replaced by spaces", []string{
+		"Look at which bytes your parser accepts inside a header value: the tester sends a NUL byte, then a CR that no LF follows.",
+		"The server probably passes the value on as it came, or takes a CR alone for the end of a line.",
+		"Check each byte of a field value: refuse a NUL, or a CR not followed by LF, with 400 Bad Request (or replace each such byte by a space before using the value).",
+	},
+		controlChars("a NUL byte in a header value", "a\x00b"),
+		controlChars("a bare CR in a header value", "a\rb"),
+	),
+	strictCheck("space-before-colon-400", "whitespace between a field name and its colon gets 400", []string{
+		`Look at how your parser finds a header's name: the tester sends "Host : localhost", with a space before the colon.`,
+		`The name is probably trimmed, so that "Host " becomes Host and the request is served.`,
+		"No whitespace may come between a field name and its colon: answer 400 Bad Request rather than trimming the name.",
+	},
+		badInput{what: "\"Host : localhost\"", req: "GET / HTTP/1.1\r\nHost : localhost\r\n\r\n", answers: []answer{refuse(400, false, "RFC 9112 §5.1")}},
+	),
+	check{stage: 2, strict: true, slug: "chunked-body", name: "a chunked request body is decoded and consumed", read: readBadInput, run: chunkedBody, hints: []string{
+		"Look at how your server reads a body sent with Transfer-Encoding: chunked, which has no Content-Length.",
+		"The body is probably not read at all, so the chunks are parsed as the next request; or the size is read as decimal rather than hex, or the extension (;ext=1) and the trailer line are not skipped.",
+		`Loop: read a line, take the hex number before any ';' as the size, read that many bytes and the \r\n after them; after the size 0, read trailer lines up to an empty one.`,
+	}},
+	check{stage: 2, strict: true, slug: "expect-100", name: "Expect: 100-continue gets 100 Continue, or the final status at once", read: readBadInput, run: expectContinue, hints: []string{
+		"Look at what your server sends after the headers of a request with Expect: 100-continue: the client holds the body back until it hears from the server.",
+		"The server probably waits for the body before it sends anything, while the client waits for the server, until one of them gives up.",
+		`When a request carries Expect: 100-continue, write HTTP/1.1 100 Continue\r\n\r\n at once, then read the body and send the final answer as usual.`,
+	}},
+	check{stage: 2, strict: true, slug: "incomplete-no-answer", name: "an incomplete request gets no answer, cut anywhere", read: readBadInput, run: incompleteNoAnswer, hints: []string{
+		"Look at what your server does when the bytes read so far end in the middle of a request: the tester cuts requests at eight places, and waits before it sends the rest.",
+		"The parser probably takes the end of what it has read for the end of the request, and answers (often 400) too early.",
+		"Answer only once a request is complete, the blank line after the headers and all Content-Length bytes of the body read; until then, keep reading.",
+	}},
 }
 
 // teAndCL are the answers to a request with both Transfer-Encoding and
