@@ -1,15 +1,46 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
 func init() {
 	unixFixtures["peak-rss"] = fixturePeakRSS
+	unixFixtures["signal-tester"] = fixtureSignalTester
+}
+
+// fixtureSignalTester sends the signal args[1] (HUP or TERM) to the tester
+// that started the server whose pid the file args[0] holds: the server's
+// parent is the tester's guard, and the guard's parent the tester. It
+// fails if the tree is not that shape, so a script cannot signal the
+// wrong process. A closed terminal sends SIGHUP to the tester, and not to
+// the server, which runs in a process group of its own.
+func fixtureSignalTester(args []string) int {
+	sig, ok := map[string]syscall.Signal{"HUP": syscall.SIGHUP, "TERM": syscall.SIGTERM}[args[1]]
+	b, err := os.ReadFile(args[0])
+	pid, perr := strconv.Atoi(strings.TrimSpace(string(b)))
+	if !ok || err != nil || perr != nil {
+		fmt.Fprintln(os.Stderr, "usage: fixture signal-tester PIDFILE HUP|TERM", err, perr)
+		return 2
+	}
+	guard, _ := parentOf(pid)
+	environ, _ := os.ReadFile("/proc/" + strconv.Itoa(guard) + "/environ")
+	tester, ok := parentOf(guard)
+	if !ok || !bytes.Contains(environ, []byte(guardEnv+"=1")) {
+		fmt.Fprintf(os.Stderr, "the parent of %d, %d, is not the tester's guard\n", pid, guard)
+		return 1
+	}
+	if err := syscall.Kill(tester, sig); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
 }
 
 // fixturePeakRSS runs the command args[1:] as its child, relaying its
