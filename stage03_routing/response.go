@@ -83,9 +83,11 @@ func (r *Response) Write(w io.Writer) error {
 }
 
 // hasContent reports whether a response with this status can have
-// content: every status but 1xx and 204 (RFC 9110 §15.2, §15.3.5).
+// content: every status but 1xx, 204 and 304 (RFC 9110 §15.2, §15.3.5,
+// §15.4.5). No route answers 304 yet, but a handler that does, for a
+// cache's conditional GET, must send no body after its head.
 func hasContent(status int) bool {
-	return status >= 200 && status != 204
+	return status >= 200 && status != 204 && status != 304
 }
 
 // appendField appends one "name: value" field line to b.

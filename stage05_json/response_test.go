@@ -88,3 +88,16 @@ func TestResponseWrite(t *testing.T) {
 		})
 	}
 }
+
+func TestHasContent(t *testing.T) {
+	tests := []struct {
+		status int
+		want   bool
+	}{
+		{100, false}, {101, false}, {200, true}, {201, true},
+		{204, false}, {304, false}, {404, true}, {500, true},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, hasContent(tt.status), "%d", tt.status)
+	}
+}
