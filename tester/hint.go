@@ -31,8 +31,8 @@ func checkHints(slug string) []string {
 
 // runHint is "go run ./tester hint -dir DIR": the next hint for the check
 // that failed last in DIR, one at a time, as rustlings' hint gives. The
-// hints go from where to look to what to do; the card's Hints section
-// keeps them all.
+// hints go from where to look to what to do; the card's Hints section,
+// written for the whole stage, says more.
 func runHint(args []string, stdout, stderr io.Writer) int {
 	flags := subcommandFlags("hint", `Usage: go run ./tester hint -dir DIR
 
@@ -75,7 +75,7 @@ func showHint(w io.Writer, t terminal, dir string, all []stages.Stage, again boo
 	switch {
 	case errors.Is(err, errNoMoreHints):
 		fmt.Fprintf(w, "No more hints for stage %d's check %s: all %d were shown.\n", h.Stage.Number, name, h.Of)
-		fmt.Fprintf(w, "The card's Hints section has every hint of the stage, and the chapter explains why:\n")
+		fmt.Fprintf(w, "The card's Hints section says what the stage needs, and the chapter explains why:\n")
 		fmt.Fprintf(w, "  go run ./tester card %d\n  %s\n", h.Stage.Number, chapterOf(h.Stage))
 		return err
 	case err != nil:
@@ -87,7 +87,7 @@ func showHint(w io.Writer, t terminal, dir string, all []stages.Stage, again boo
 	}
 	switch {
 	case h.Number == h.Of:
-		fmt.Fprintf(w, "That was the last one; the card has them all: go run ./tester card %d\n", h.Stage.Number)
+		fmt.Fprintf(w, "That was the last one; the card's Hints section says more: go run ./tester card %d\n", h.Stage.Number)
 	case again:
 		fmt.Fprintf(w, "The next one: go run ./tester hint -dir %s\n", shellQuote(dir))
 	}

@@ -195,7 +195,7 @@ func nextHint(dir string, all []stages.Stage, hintsFor func(st stages.Stage, slu
 	hints := hintsFor(st, slug)
 	h := learnerHint{Stage: st, Check: slug, Of: len(hints)}
 	if shown >= len(hints) {
-		return h, fmt.Errorf("%s: %w; the card's Hints section has them all: go run ./tester card %d, and %s explains why", slug, errNoMoreHints, st.Number, chapterOf(st))
+		return h, fmt.Errorf("%s: %w; the card's Hints section says more: go run ./tester card %d, and %s explains why", slug, errNoMoreHints, st.Number, chapterOf(st))
 	}
 	p.recordHintShown(st)
 	if err := p.save(); err != nil {

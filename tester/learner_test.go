@@ -126,7 +126,7 @@ func TestNextHint(t *testing.T) {
 	}
 	h, err := nextHint(dir, all, hints)
 	assert.ErrorIs(t, err, errNoMoreHints)
-	assert.ErrorContains(t, err, "echo-line: no more hints; the card's Hints section has them all: go run ./tester card 1, and docs/01-echo.md explains why")
+	assert.ErrorContains(t, err, "echo-line: no more hints; the card's Hints section says more: go run ./tester card 1, and docs/01-echo.md explains why")
 	assert.Equal(t, learnerHint{Stage: all[0], Check: "echo-line", Of: 3}, h, "the message can still name the check")
 
 	_, err = recordOutcome(dir, all[0], false, "echo-line", 1)

@@ -268,18 +268,22 @@ func (o *options) checkRunSelects(stageCount int) error {
 			return nil
 		}
 	}
-	for _, c := range o.planned(last, strict) {
-		slugs = append(slugs, c.slug)
-	}
-	where := fmt.Sprintf("stage %d", last)
+	checks, where := o.planned(last, strict), fmt.Sprintf("stage %d", last)
 	if o.stage == 0 {
-		where = "any stage"
-		slugs = nil
-		for _, c := range registry {
+		checks, where = registry, "any stage"
+	}
+	var always []string
+	for _, c := range checks {
+		if c.always {
+			always = append(always, c.slug) // runs whatever -run says
+		} else {
 			slugs = append(slugs, c.slug)
 		}
 	}
 	msg := fmt.Sprintf("-run %q matches no check of %s; the slugs are: %s", o.run, where, strings.Join(slugs, ", "))
+	if len(always) > 0 {
+		msg += fmt.Sprintf(" (%s always runs, and -run does not select it)", strings.Join(always, ", "))
+	}
 	switch {
 	case !strict && selects(checksFor(last, true), o.run):
 		msg += " (it matches a strict check: add -strict)"
