@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -443,4 +444,28 @@ func TestEventsAcrossLoops(t *testing.T) {
 	for i, stream := range streams {
 		assert.Equal(t, want, readEvent(t, stream.Body), "subscriber %d", i)
 	}
+}
+
+// TestEventsCostNoGoroutine is the lesson of the loop for event streams: a
+// subscriber is a connection with output pending, served by the loops that
+// already run, so two hundred of them, each sent an event, add no
+// goroutine. Stage 5 spends one on each, blocked in its Write.
+func TestEventsCostNoGoroutine(t *testing.T) {
+	addr := startServer(t, testConfig)
+	before := runtime.NumGoroutine()
+	const subscribers = 200
+	var streams []*http.Response
+	for range subscribers {
+		_, stream := openEvents(t, addr)
+		streams = append(streams, stream)
+	}
+	api := dial(t, addr)
+	api.send(jsonRequest("POST", "/users", `{"name":"Ada"}`))
+	resp, _ := api.response()
+	require.Equal(t, 201, resp.StatusCode)
+	want := events.lastEvent()
+	for i, stream := range streams {
+		require.Contains(t, readEvent(t, stream.Body), fmt.Sprintf("id: %d\n", want), "subscriber %d", i)
+	}
+	assert.Less(t, runtime.NumGoroutine()-before, subscribers/10, "goroutines grew with the subscribers")
 }
