@@ -251,3 +251,19 @@ func TestCardNamesTheReferenceOnlyAfterAPass(t *testing.T) {
 		}
 	}
 }
+
+// TestCardsNameTheirChecks keeps the cards' promise that no requirement
+// claims more than a check shows: every check is named, by its slug, in
+// the card of the stage it belongs to, and every card says what no check
+// verifies, so that a learner knows where their own tests must stand in.
+func TestCardsNameTheirChecks(t *testing.T) {
+	all, err := stages.All()
+	require.NoError(t, err)
+	for _, st := range all {
+		assert.Contains(t, st.Body, "\n## Not checked by the tester\n", "card %d", st.Number)
+	}
+	for _, c := range registry {
+		require.True(t, c.stage >= 1 && c.stage <= len(all), "%s: stage %d", c.slug, c.stage)
+		assert.Contains(t, all[c.stage-1].Body, "`"+c.slug+"`", "card %d does not name the check %s", c.stage, c.slug)
+	}
+}
