@@ -28,6 +28,7 @@ type altServer struct {
 	redirectDots   bool           // a target with a .. segment is redirected to /
 	earlyHints     bool           // 103 Early Hints before every final answer
 	chunked        bool           // bodies in chunked coding
+	chunkEnd       string         // with chunked, what follows the last chunk's "0\r\n"; "\r\n" when empty
 	teAsChunked    bool           // Transfer-Encoding with Content-Length read as chunked, then the close
 }
 
@@ -179,7 +180,11 @@ func (s altServer) write(w io.Writer, req *altRequest, code int, ctype, body str
 		if body != "" {
 			body = fmt.Sprintf("%x\r\n%s\r\n", len(body), body)
 		}
-		body += "0\r\n\r\n"
+		end := s.chunkEnd
+		if end == "" {
+			end = "\r\n"
+		}
+		body += "0\r\n" + end
 	case !(head && s.headNoLength):
 		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
 	}
@@ -230,6 +235,9 @@ func TestCalibrationAlternatives(t *testing.T) {
 			"echo-path: the response has no Content-Length: its body came in chunked coding",
 			"pipelined: the response has no Content-Length: its body came in chunked coding",
 		}},
+		{"chunked bodies with a trailer field", altServer{chunked: true, chunkEnd: "X-Checksum: 9\r\n\r\n"}, 2, "^echo-path$", []string{
+			"echo-path: the response has no Content-Length: its body came in chunked coding",
+		}},
 		{"Transfer-Encoding with Content-Length read as chunked", altServer{teAsChunked: true}, 2, "^te-and-cl-400$",
 			[]string{"te-and-cl-400: the request with both Transfer-Encoding and Content-Length was read as chunked, not refused"}},
 	}
@@ -247,6 +255,39 @@ func TestCalibrationAlternatives(t *testing.T) {
 			// -pedantic turns exactly those warnings into a failure.
 			code, _ = runTester(t, "-stage", fmt.Sprint(tt.stage), "-strict", "-pedantic", "-addr", ln.Addr().String(), "-directory", servedDir(t), "-run", tt.run)
 			assert.Equal(t, map[bool]int{true: 0, false: 1}[len(tt.warned) == 0], code)
+		})
+	}
+}
+
+// TestChunkedFramingFaults checks that a chunked answer whose end is not
+// RFC 9112's, a trailer line that is no field line or a trailer with no
+// empty line after it, fails the check, and says so with the section: a
+// client cannot tell where such an answer ends.
+func TestChunkedFramingFaults(t *testing.T) {
+	tests := []struct {
+		name, end, want string
+	}{
+		{"a trailer line without a colon", "garbage\r\n\r\n", `the trailer line "garbage\r\n" after the last chunk is not a field line`},
+		{"no empty line after the trailer", "X-Checksum: 9\r\n", `reading the chunked trailer: timeout`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			t.Cleanup(func() { ln.Close() })
+			go altServer{chunked: true, chunkEnd: tt.end}.serve(ln)
+			code, rep := runTester(t, "-stage", "2", "-addr", ln.Addr().String(), "-timeout", "1s", "-run", "^echo-path$")
+			assert.Equal(t, 1, code)
+			require.Len(t, rep.Stages, 1)
+			var failure string
+			for _, c := range rep.Stages[0].Checks {
+				if c.Failure != nil {
+					failure = c.Failure.Summary + " (" + c.Failure.Section + ")"
+				}
+			}
+			assert.Contains(t, failure, tt.want)
+			assert.Contains(t, failure, "RFC 9112 §7.1")
 		})
 	}
 }
