@@ -147,6 +147,46 @@ func (rt *Router) POST(pattern string, h Handler, mw ...Middleware) Handler {
 	return h
 }
 
+// Group is routes under one path prefix that share middleware, as a
+// Flask blueprint's or an Express router's do: the routes that change the
+// users all need a token. Its middleware is given when the group is made,
+// not added later, so that each route's chain is still built on the spot,
+// as Handle builds it, with the group's middleware outside the route's own.
+type Group struct {
+	rt     *Router
+	prefix string
+	mw     []Middleware
+}
+
+// Group returns a group whose routes are prefix followed by their own
+// pattern, each wrapped in mw, the first outermost. The prefix is "" or a
+// path without a final slash: app.Group("/users").GET("/:id", h) is
+// app.GET("/users/:id", h).
+func (rt *Router) Group(prefix string, mw ...Middleware) *Group {
+	return &Group{rt: rt, prefix: prefix, mw: slices.Clip(mw)}
+}
+
+// Handle registers h for method and the group's prefix followed by
+// pattern, wrapped in the group's middleware, then in mw.
+func (g *Group) Handle(method, pattern string, h Handler, mw ...Middleware) Handler {
+	g.rt.add(method, g.prefix+pattern, h, append(g.mw, mw...), caller())
+	return h
+}
+
+// GET registers h, wrapped as Handle wraps it, for GET (and HEAD)
+// requests to the group's prefix followed by pattern.
+func (g *Group) GET(pattern string, h Handler, mw ...Middleware) Handler {
+	g.rt.add("GET", g.prefix+pattern, h, append(g.mw, mw...), caller())
+	return h
+}
+
+// POST registers h, wrapped as Handle wraps it, for POST requests to the
+// group's prefix followed by pattern.
+func (g *Group) POST(pattern string, h Handler, mw ...Middleware) Handler {
+	g.rt.add("POST", g.prefix+pattern, h, append(g.mw, mw...), caller())
+	return h
+}
+
 // caller returns the file:line of the code that called a registration
 // method, for the messages of add and the route table.
 func caller() string {

@@ -321,6 +321,41 @@ func TestRouteMiddleware(t *testing.T) {
 	rt.GET("/c", h, nil)
 }
 
+// TestRouteGroup checks a group: its prefix before each route's pattern,
+// its middleware around each of its routes, outside the route's own and
+// inside the global ones, and nothing of it on routes outside the group.
+func TestRouteGroup(t *testing.T) {
+	var trace []string
+	rt := NewRouter()
+	rt.Use(tracing(&trace, "global"))
+	g := rt.Group("/admin", tracing(&trace, "group"))
+	h := says("stats")
+	assert.Equal(t, funcName(h), funcName(g.GET("/stats", h, tracing(&trace, "route"))), "GET returns the handler")
+	g.POST("", says("created"))
+	g.Handle("DELETE", "/:id", says("deleted"))
+	rt.GET("/open", says("open"))
+
+	tests := []struct {
+		method, path, body string
+		trace              []string
+	}{
+		{"GET", "/admin/stats", "stats", []string{"global before", "group before", "route before", "route after", "group after", "global after"}},
+		{"POST", "/admin", "created", []string{"global before", "group before", "group after", "global after"}},
+		{"DELETE", "/admin/7", "deleted", []string{"global before", "group before", "group after", "global after"}},
+		{"GET", "/open", "open", []string{"global before", "global after"}},
+	}
+	for _, tt := range tests {
+		trace = nil
+		resp := rt.Handler()(request(tt.method, tt.path))
+		assert.Equal(t, tt.body, string(resp.Body), "%s %s", tt.method, tt.path)
+		assert.Equal(t, tt.trace, trace, "%s %s", tt.method, tt.path)
+	}
+
+	var table strings.Builder
+	require.NoError(t, rt.WriteRoutes(&table))
+	assert.Regexp(t, `GET +/admin/stats +says\(\.\.\.\) via tracing\(\.\.\.\), tracing\(\.\.\.\) +router_test\.go:\d+`, table.String(), "the table names the group's middleware and the route's, where the route is written")
+}
+
 // withMatcher returns a router with NewRouter's answers to 400, 404 and
 // 405 that matches with m, for the tests that fill a matcher themselves.
 func withMatcher(m matcher) *Router {

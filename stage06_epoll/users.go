@@ -19,18 +19,20 @@ import (
 // variable per piece of it. Tests build their own store. main sets its
 // bound from -max-users.
 //
-// The routes that change the store name their own middleware, after the
-// handler: with -token-file, tokens.require answers 401 unless the
-// request carries one of its bearer tokens. Reading needs none. Every
-// change is published on events, which GET /events streams (events.go).
+// The routes that change the store are a group that shares a middleware:
+// with --token-file, tokens.require answers 401 unless the request carries
+// one of its bearer tokens. Reading needs none. Every change is published
+// on events, which GET /events streams (events.go).
 var users = &userStore{max: defaultMaxUsers, events: events}
 
 var (
 	_ = app.GET("/users", users.list)
-	_ = app.POST("/users", users.create, tokens.require)
 	_ = app.GET("/users/:id", JSON(users.get))
-	_ = app.Handle("PUT", "/users/:id", JSON(users.update), tokens.require)
-	_ = app.Handle("DELETE", "/users/:id", JSON(users.remove), tokens.require)
+
+	changes = app.Group("/users", tokens.require)
+	_       = changes.POST("", users.create)
+	_       = changes.Handle("PUT", "/:id", JSON(users.update))
+	_       = changes.Handle("DELETE", "/:id", JSON(users.remove))
 )
 
 // User is the resource as clients see it.
