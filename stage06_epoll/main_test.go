@@ -574,6 +574,17 @@ func stopped(t *testing.T, done <-chan error) {
 	}
 }
 
+// pipelined is n requests in one string, each echoing a word of 4 KiB so
+// that their answers outgrow the socket buffers of a client that does not
+// read them yet.
+func pipelined(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "GET /echo/%04d%s HTTP/1.1\r\nHost: x\r\n\r\n", i, strings.Repeat("x", 4<<10))
+	}
+	return b.String()
+}
+
 // TestShutdownAnswersWhatWasSent is issue 14's probe of SIGTERM with
 // pipelined requests: a client sends 2,000 requests whose answers do not
 // fit in the sockets, and reads them only once the shutdown has begun.
@@ -586,11 +597,7 @@ func TestShutdownAnswersWhatWasSent(t *testing.T) {
 	addr, stop := stoppable(t, cfg)
 	c := dial(t, addr)
 	const n = 2000
-	var requests strings.Builder
-	for i := range n {
-		fmt.Fprintf(&requests, "GET /echo/%04d%s HTTP/1.1\r\nHost: x\r\n\r\n", i, strings.Repeat("x", 4<<10))
-	}
-	go io.WriteString(c.conn, requests.String()) // it blocks until the server reads
+	go io.WriteString(c.conn, pipelined(n)) // it blocks until the server reads
 	resp, _ := c.response()
 	require.Equal(t, 200, resp.StatusCode)
 
