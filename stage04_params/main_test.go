@@ -564,3 +564,44 @@ func TestServeFilesToStalledClients(t *testing.T) {
 	held := int64(liveHeap()) - int64(before)
 	assert.Less(t, held, int64(64<<20), "%d stalled downloads of %d MiB hold %d MiB", clients, size>>20, held>>20)
 }
+
+// TestServeStreamsUploads is issue 14's probe of bodies held whole, on the
+// route that keeps its body: uploads of MaxBodyBytes, each sent but for
+// its last byte, cost the server a buffer each, since an upload goes to a
+// temporary file as it arrives. There are 320 MiB of them, whatever
+// MaxBodyBytes is, so that bodies held whole would hold five times the
+// bound. Then every other one is finished, and stored whole, and the
+// rest break off and leave nothing behind: no file of their names, and no
+// temporary file.
+func TestServeStreamsUploads(t *testing.T) {
+	root, _ := fileTree(t)
+	conns := (320 << 20) / MaxBodyBytes
+	names, targets := make([]string, conns), make([]string, conns)
+	for i := range names {
+		names[i] = fmt.Sprintf("up%03d", i)
+		targets[i] = "/files/" + names[i]
+	}
+	clients, held := stalledPosts(t, targets)
+	assert.Less(t, held, int64(64<<20), "%d uploads of %d MiB hold %d MiB", conns, MaxBodyBytes>>20, held>>20)
+
+	for i, c := range clients {
+		if i%2 == 1 {
+			c.conn.Close()
+			continue
+		}
+		c.send("x")
+		resp, _ := c.response()
+		require.Equal(t, 201, resp.StatusCode)
+		fi, err := os.Stat(filepath.Join(root, names[i]))
+		require.NoError(t, err)
+		assert.Equal(t, int64(MaxBodyBytes), fi.Size(), "%s is stored whole", names[i])
+	}
+	deadline := time.Now().Add(testDeadline)
+	for len(tempFiles(t, root)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	assert.Empty(t, tempFiles(t, root), "no temporary file is left behind")
+	for i := 1; i < conns; i += 2 {
+		assert.NoFileExists(t, filepath.Join(root, names[i]), "an upload that broke off is not stored")
+	}
+}
