@@ -101,7 +101,8 @@ func TestServeConnectionLimit(t *testing.T) {
 	assert.Equal(t, 503, resp.StatusCode)
 	assert.Equal(t, "1", resp.Header.Get("Retry-After"))
 	assert.True(t, resp.Close, "Connection: close")
-	assert.Contains(t, body, "too many connections")
+	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"), "an error of a JSON API")
+	assert.Equal(t, `{"error":"too many connections"}`+"\n", body)
 	over.closed()
 
 	within[0].conn.Close()

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -481,21 +482,21 @@ func TestServeFilesToStalledClients(t *testing.T) {
 	assert.Less(t, held, int64(64<<20), "%d stalled downloads of %d MiB hold %d MiB", clients, size>>20, held>>20)
 }
 
-// TestServeDropsUnwantedBodies is issue 14's probe: 100 connections, each
-// sending a POST to a path nobody serves with a body of MaxBodyBytes, all
-// but its last byte. The loop takes each body as it arrives and drops it
-// (bodies.go); it used to keep every request whole in its buffer until
-// the request was complete, 205 MiB for these 100. The test waits until
-// the server's kernel has every byte, so that all the loop has not read
-// is in socket buffers, not its memory.
-func TestServeDropsUnwantedBodies(t *testing.T) {
-	const conns = 100
+// stalledPosts serves testConfig, and opens a connection for each target,
+// on which it sends a POST whose head announces a body of MaxBodyBytes,
+// then all of that body but its last byte, so that the request is never
+// complete. It returns the connections once the server's kernel has every
+// byte sent, so that all the loop has not read is in socket buffers, not
+// its memory, with the live heap they cost it: a loop that takes a body
+// as it arrives holds a buffer per connection, where one that kept bodies
+// whole would hold them all.
+func stalledPosts(t *testing.T, targets []string) (clients []*client, held int64) {
+	t.Helper()
 	addr := startServer(t, testConfig)
 	before := liveHeap()
-	head := fmt.Sprintf("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", MaxBodyBytes)
 	chunk := make([]byte, 64<<10)
-	var clients []*client
-	for range conns {
+	for _, target := range targets {
+		head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", target, MaxBodyBytes)
 		c := dial(t, addr)
 		c.send(head)
 		for left := MaxBodyBytes - 1; left > 0; left -= len(chunk) {
@@ -518,7 +519,17 @@ func TestServeDropsUnwantedBodies(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	held := int64(liveHeap()) - int64(before)
+	return clients, int64(liveHeap()) - int64(before)
+}
+
+// TestServeDropsUnwantedBodies is issue 14's probe: 100 connections, each
+// sending a POST to a path nobody serves with a body of MaxBodyBytes, all
+// but its last byte. The loop takes each body as it arrives and drops it
+// (bodies.go); it used to keep every request whole in its buffer until
+// the request was complete, 205 MiB for these 100.
+func TestServeDropsUnwantedBodies(t *testing.T) {
+	const conns = 100
+	_, held := stalledPosts(t, slices.Repeat([]string{"/nowhere"}, conns))
 	assert.Less(t, held, int64(64<<20), "%d connections with %d MiB bodies hold %d MiB", conns, MaxBodyBytes>>20, held>>20)
 }
 
@@ -542,6 +553,47 @@ func TestServeUpload(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join(root, "up.bin"))
 	require.NoError(t, err)
 	assert.Equal(t, want.String(), string(got))
+}
+
+// TestServeStreamsUploads is issue 14's probe of bodies held whole, on the
+// route that keeps its body: uploads of MaxBodyBytes, each sent but for
+// its last byte, cost the server a buffer each, since an upload goes to a
+// temporary file as it arrives. There are 320 MiB of them, whatever
+// MaxBodyBytes is, so that bodies held whole would hold five times the
+// bound. Then every other one is finished, and stored whole, and the
+// rest break off and leave nothing behind: no file of their names, and no
+// temporary file.
+func TestServeStreamsUploads(t *testing.T) {
+	root, _ := fileTree(t)
+	conns := (320 << 20) / MaxBodyBytes
+	names, targets := make([]string, conns), make([]string, conns)
+	for i := range names {
+		names[i] = fmt.Sprintf("up%03d", i)
+		targets[i] = "/files/" + names[i]
+	}
+	clients, held := stalledPosts(t, targets)
+	assert.Less(t, held, int64(64<<20), "%d uploads of %d MiB hold %d MiB", conns, MaxBodyBytes>>20, held>>20)
+
+	for i, c := range clients {
+		if i%2 == 1 {
+			c.conn.Close()
+			continue
+		}
+		c.send("x")
+		resp, _ := c.response()
+		require.Equal(t, 201, resp.StatusCode)
+		fi, err := os.Stat(filepath.Join(root, names[i]))
+		require.NoError(t, err)
+		assert.Equal(t, int64(MaxBodyBytes), fi.Size(), "%s is stored whole", names[i])
+	}
+	deadline := time.Now().Add(testDeadline)
+	for len(tempFiles(t, root)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	assert.Empty(t, tempFiles(t, root), "no temporary file is left behind")
+	for i := 1; i < conns; i += 2 {
+		assert.NoFileExists(t, filepath.Join(root, names[i]), "an upload that broke off is not stored")
+	}
 }
 
 // stoppable serves cfg on a fresh port and returns its address and a
@@ -574,6 +626,17 @@ func stopped(t *testing.T, done <-chan error) {
 	}
 }
 
+// pipelined is n requests in one string, each echoing a word of 4 KiB so
+// that their answers outgrow the socket buffers of a client that does not
+// read them yet.
+func pipelined(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "GET /echo/%04d%s HTTP/1.1\r\nHost: x\r\n\r\n", i, strings.Repeat("x", 4<<10))
+	}
+	return b.String()
+}
+
 // TestShutdownAnswersWhatWasSent is issue 14's probe of SIGTERM with
 // pipelined requests: a client sends 2,000 requests whose answers do not
 // fit in the sockets, and reads them only once the shutdown has begun.
@@ -586,11 +649,7 @@ func TestShutdownAnswersWhatWasSent(t *testing.T) {
 	addr, stop := stoppable(t, cfg)
 	c := dial(t, addr)
 	const n = 2000
-	var requests strings.Builder
-	for i := range n {
-		fmt.Fprintf(&requests, "GET /echo/%04d%s HTTP/1.1\r\nHost: x\r\n\r\n", i, strings.Repeat("x", 4<<10))
-	}
-	go io.WriteString(c.conn, requests.String()) // it blocks until the server reads
+	go io.WriteString(c.conn, pipelined(n)) // it blocks until the server reads
 	resp, _ := c.response()
 	require.Equal(t, 200, resp.StatusCode)
 
