@@ -50,11 +50,7 @@ func main() {
 	log.Printf("routes:")
 	app.WriteRoutes(log.Writer())
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// Once the graceful shutdown has begun, a second signal ends the
-	// process at once, without waiting for slow clients.
-	context.AfterFunc(ctx, stop)
+	ctx := shutdownOnSignal()
 
 	if err := run(ctx, *addr, cfg); err != nil {
 		log.Fatal(err)
@@ -68,6 +64,26 @@ func listenAddr() string {
 		return ":" + port
 	}
 	return ":4221"
+}
+
+// shutdownOnSignal returns a context that the first SIGTERM or Ctrl-C
+// cancels, which starts the graceful shutdown. A second one ends the
+// process at once, without waiting for slow clients, with the status a
+// shell gives a process that signal killed (130 for Ctrl-C, 143 for
+// SIGTERM). The channel holds two signals, so a second that comes before
+// the first has been handled is not lost.
+func shutdownOnSignal() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		cancel()
+		sig := <-signals
+		log.Printf("%v again: exiting at once", sig)
+		os.Exit(128 + int(sig.(syscall.Signal)))
+	}()
+	return ctx
 }
 
 // config holds the settings that main reads from flags. Tests build their
