@@ -37,8 +37,9 @@
 // loop's log, which replaces the access-log middleware. The parser
 // (request.go, chunked.go, host_expect.go, errors.go) is the previous
 // stage's, reading that buffer; body.go keeps only BodyReader, since the
-// loop takes bodies itself; response.go, the router and the handlers are
-// those of the previous stage.
+// loop takes bodies itself; the router and the JSON, file and users routes
+// are those of the previous stage, and response.go and handlers.go differ
+// only by the reply a Request carries (textReply), which the loop reuses.
 package main
 
 import (

@@ -55,7 +55,7 @@ func textResponse(status int, body string) *Response {
 
 // replyFields is how many header fields a reply has room for without
 // allocating: Content-Type, gzip's Vary and Content-Encoding, and CORS's
-// fields when -cors is on.
+// fields when --cors-origin is given.
 const replyFields = 8
 
 // replyStorage is what a Request carries for its answer: the Response,

@@ -132,7 +132,7 @@ func printAfterPass(w io.Writer, all []stages.Stage, st stages.Stage, dir string
 			prev := all[st.Number-2]
 			fmt.Fprintf(tw, "  diff -ru %s %s\t# what stage %d changed, and nothing else\n", prev.Dir, st.Dir, st.Number)
 		}
-		fmt.Fprintf(tw, "  %s\t# the chapter, to read beside the reference\n", chapterOf(st))
+		fmt.Fprintf(tw, "  %s\t# the chapter, to read beside the reference\n", comparisonOf(st))
 		tw.Flush()
 	}
 	if st.Number == len(all) {
@@ -161,6 +161,17 @@ func printCourseDone(w io.Writer, last stages.Stage, dir string, picked bool) {
 // chapterOf is st's chapter: docs/ has one per card, under the card's name.
 func chapterOf(st stages.Stage) string {
 	return "docs/" + st.Card
+}
+
+// comparisonOf is where st's chapter walks through the diff against the
+// previous stage, file by file: the section "What changed since stage
+// N-1", which every chapter but the first has (TestChaptersExplainTheirDiff
+// keeps it so). Stage 1 has no previous stage, so it is the chapter.
+func comparisonOf(st stages.Stage) string {
+	if st.Number == 1 {
+		return chapterOf(st)
+	}
+	return fmt.Sprintf("%s#%s", chapterOf(st), stages.Anchor(fmt.Sprintf("What changed since stage %d", st.Number-1)))
 }
 
 // A learnerHint is one of a check's hints, as "hint" shows it.

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +68,26 @@ func TestStageFromProgressFollowsRecordedRuns(t *testing.T) {
 	assert.Equal(t, len(all), st.Number, "once done, the last stage")
 }
 
+// TestChaptersExplainTheirDiff checks that the section printAfterPass
+// points at exists: every chapter but the first has a heading that makes
+// comparisonOf's anchor.
+func TestChaptersExplainTheirDiff(t *testing.T) {
+	all, err := stages.All()
+	require.NoError(t, err)
+	for _, st := range all[1:] {
+		chapter, err := os.ReadFile(filepath.Join("..", chapterOf(st)))
+		require.NoError(t, err)
+		_, anchor, _ := strings.Cut(comparisonOf(st), "#")
+		var found bool
+		for _, line := range strings.Split(string(chapter), "\n") {
+			if heading, ok := strings.CutPrefix(line, "## "); ok && stages.Anchor(heading) == anchor {
+				found = true
+			}
+		}
+		assert.True(t, found, "%s has no section for #%s, which the tester names after stage %d passes", chapterOf(st), anchor, st.Number)
+	}
+}
+
 func TestPrintAfterPass(t *testing.T) {
 	all, err := stages.All()
 	require.NoError(t, err)
@@ -83,7 +105,7 @@ func TestPrintAfterPass(t *testing.T) {
 		want  []string
 		not   []string
 	}{
-		{2, true, nil, []string{"Stage 2 passed: Parse HTTP/1.1 requests.", "stage02_parse/", "diff -ru stage01_echo stage02_parse", "docs/02-parse.md", "Next, stage 3: Route with a registry", "go run ./tester card 3", "go run ./tester -stage 3 -dir /x -watch"}, nil},
+		{2, true, nil, []string{"Stage 2 passed: Parse HTTP/1.1 requests.", "stage02_parse/", "diff -ru stage01_echo stage02_parse", "docs/02-parse.md#what-changed-since-stage-1", "Next, stage 3: Route with a registry", "go run ./tester card 3", "go run ./tester -stage 3 -dir /x -watch"}, nil},
 		{2, false, nil, []string{"Stage 2 passed", "Next, stage 3"}, []string{"stage02_parse/", "diff -ru"}},
 		{2, true, passedUpTo(2), []string{"go run ./tester -dir /x -watch   # test it, again on every save"}, []string{"-stage 3"}},
 		{1, true, nil, []string{"stage01_echo/", "docs/01-echo.md"}, []string{"diff -ru"}},
