@@ -33,6 +33,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"httpworkbook/stages"
 )
 
 // repoRoot is the repository root as seen from this directory, where go test
@@ -377,6 +379,18 @@ type link struct {
 // relativeLinks returns the links of a chapter that point at files of the
 // repository: not URLs, not in-page anchors, not inside code.
 func relativeLinks(text string) []link {
+	var links []link
+	for _, l := range allLinks(text) {
+		if !schemeRE.MatchString(l.Target) && !strings.HasPrefix(l.Target, "#") && !strings.HasPrefix(l.Target, "/") {
+			links = append(links, l)
+		}
+	}
+	return links
+}
+
+// allLinks returns every link target of a chapter outside code, as
+// written: URLs and in-page anchors included.
+func allLinks(text string) []link {
 	lines := splitLines(text)
 	var links []link
 	for i := 0; i < len(lines); i++ {
@@ -385,21 +399,41 @@ func relativeLinks(text string) []link {
 			continue
 		}
 		line := codeSpanRE.ReplaceAllString(lines[i], "")
-		var targets []string
 		for _, m := range inlineLinkRE.FindAllStringSubmatch(line, -1) {
-			targets = append(targets, m[1])
+			links = append(links, link{Line: i + 1, Target: m[1]})
 		}
 		if m := refDefRE.FindStringSubmatch(line); m != nil {
-			targets = append(targets, m[1])
-		}
-		for _, target := range targets {
-			if schemeRE.MatchString(target) || strings.HasPrefix(target, "#") || strings.HasPrefix(target, "/") {
-				continue
-			}
-			links = append(links, link{Line: i + 1, Target: target})
+			links = append(links, link{Line: i + 1, Target: m[1]})
 		}
 	}
 	return links
+}
+
+// headingAnchors returns the fragments GitHub gives the headings of a
+// Markdown text outside code: a heading's words in lower case, joined by
+// hyphens, and -1, -2 on the second and third of the same.
+func headingAnchors(text string) map[string]bool {
+	lines := splitLines(text)
+	anchors := map[string]bool{}
+	seen := map[string]int{}
+	for i := 0; i < len(lines); i++ {
+		if f, ok := openingFence(lines[i]); ok {
+			i = skipBlock(lines, i, f)
+			continue
+		}
+		heading := strings.TrimLeft(lines[i], "#")
+		if heading == lines[i] || !strings.HasPrefix(heading, " ") {
+			continue
+		}
+		a := stages.Anchor(heading)
+		if n := seen[a]; n > 0 {
+			anchors[fmt.Sprintf("%s-%d", a, n)] = true
+		} else {
+			anchors[a] = true
+		}
+		seen[a]++
+	}
+	return anchors
 }
 
 // linkedPath turns a link target written in docs/ into a path relative to
@@ -425,6 +459,38 @@ func notWrittenYet(rel string) bool {
 
 // TestLinks checks that every relative link in a chapter points at a file or
 // directory of the repository, apart from the stages listed in notYetWritten.
+// TestAnchors checks the fragment of every link between the Markdown pages
+// of the repository, #section on the same page or page.md#section on
+// another, against the headings of the page it names, so that a renamed
+// heading cannot leave a reader at the top of a long chapter.
+func TestAnchors(t *testing.T) {
+	anchorsOf := map[string]map[string]bool{}
+	anchors := func(rel string) map[string]bool {
+		if anchorsOf[rel] == nil {
+			b, err := os.ReadFile(filepath.Join(repoRoot, filepath.FromSlash(rel)))
+			require.NoError(t, err)
+			anchorsOf[rel] = headingAnchors(string(b))
+		}
+		return anchorsOf[rel]
+	}
+	for _, chapter := range chapters(t) {
+		for _, l := range allLinks(readLines(t, chapter)) {
+			page, fragment, ok := strings.Cut(l.Target, "#")
+			if !ok || schemeRE.MatchString(l.Target) || (page != "" && !strings.HasSuffix(page, ".md")) {
+				continue
+			}
+			rel := "docs/" + chapter
+			if page != "" {
+				var err error
+				if rel, err = linkedPath(page); err != nil {
+					continue // TestLinks reports it
+				}
+			}
+			assert.True(t, anchors(rel)[fragment], "docs/%s:%d: link %q: %s has no heading #%s", chapter, l.Line, l.Target, rel, fragment)
+		}
+	}
+}
+
 func TestLinks(t *testing.T) {
 	for _, chapter := range chapters(t) {
 		t.Run(chapter, func(t *testing.T) {
