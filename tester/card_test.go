@@ -256,6 +256,7 @@ func TestCardNamesTheReferenceOnlyAfterAPass(t *testing.T) {
 // claims more than a check shows: every check is named, by its slug, in
 // the card of the stage it belongs to, and every card says what no check
 // verifies, so that a learner knows where their own tests must stand in.
+// And the place a failure says to read exists, heading included.
 func TestCardsNameTheirChecks(t *testing.T) {
 	all, err := stages.All()
 	require.NoError(t, err)
@@ -265,5 +266,8 @@ func TestCardsNameTheirChecks(t *testing.T) {
 	for _, c := range registry {
 		require.True(t, c.stage >= 1 && c.stage <= len(all), "%s: stage %d", c.slug, c.stage)
 		assert.Contains(t, all[c.stage-1].Body, "`"+c.slug+"`", "card %d does not name the check %s", c.stage, c.slug)
+		for _, place := range strings.Split(c.read, " and ") {
+			assert.True(t, docPlaceExists(t, place), "%s: read: %s names no heading", c.slug, place)
+		}
 	}
 }
