@@ -37,7 +37,7 @@ func (b *lockedBuffer) String() string {
 
 // TestWatchSessionKeysAndSaves drives a watch session as a learner does:
 // a failing stage 1, h for a hint, n refused, a save that makes it pass,
-// n on to stage 2, q. The servers are the test binary's broken and
+// n on to stage 2, r to run it again, q. The servers are the test binary's broken and
 // fixture commands, on PATH for every test (see TestMain).
 func TestWatchSessionKeysAndSaves(t *testing.T) {
 	if runtime.GOOS == "windows" {
@@ -105,6 +105,10 @@ func TestWatchSessionKeysAndSaves(t *testing.T) {
 	expect("[watch] stage 1 passed. Keys: n on to stage 2, r rerun, q quit; or save to test stage 1 again")
 	press('n')
 	expect("[watch] n: on to stage 2, Parse HTTP/1.1 requests")
+	expect("✗ GET / answers 200 OK")
+	expect("Keys: h hint, r rerun, q quit")
+	press('r')
+	expect("[watch] r: testing again")
 	expect("✗ GET / answers 200 OK")
 	expect("Keys: h hint, r rerun, q quit")
 	press('q')
