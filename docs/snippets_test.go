@@ -1,9 +1,10 @@
 // Package docs holds the workbook's chapters. Its Go code is tests: this
 // one keeps the chapters honest, since every code block a chapter presents
 // as an excerpt of a stage must still be in that stage's source, line for
-// line, and every relative link must lead somewhere; testnames_test.go
-// checks that every test the prose names exists; routefile_test.go is the
-// worked answer to an exercise of chapter 3, which the chapter quotes.
+// line, every relative link must lead somewhere, and every #anchor to a
+// heading of the page it names; testnames_test.go checks that every test
+// the prose names exists; routefile_test.go is the worked answer to an
+// exercise of chapter 3, which the chapter quotes.
 //
 // A chapter marks an excerpt with an HTML comment on the line right before
 // the opening fence, naming a file relative to the repository root:

@@ -79,8 +79,7 @@ func main() {
 	// that recoverer makes of a panic, and gzip, innermost, compresses what
 	// the handlers return, so the access log counts the bytes sent.
 	// CORS comes before the rate limit, so that a 429 still tells the
-	// browser that its page may read it; without their flags both add
-	// nothing.
+	// browser that its page may read it; without flags both add nothing.
 	app.Use(accessLog, recoverer, corsMW, limit, gzipMiddleware)
 	cfg.handler = app.Handler()
 	cfg.needsBody = app.TakesJSON
@@ -140,7 +139,8 @@ func logSetup(matcherName string) {
 }
 
 // apiFlags are the flags of the API middleware, each off until it is
-// given, so that a server started without them is stage 4's with JSON.
+// given, so that a server started without them answers as the card's
+// routes alone do.
 type apiFlags struct {
 	corsOrigins originList
 	rate        float64

@@ -94,12 +94,12 @@ func (p *process) running() bool {
 	}
 }
 
-// TestSignals is issue 14's probe of SIGTERM, sent to the built server
-// rather than imitated by cancelling a context, as the shutdown tests do:
-// it checks main's wiring of the signals. The first SIGTERM begins the
+// TestSignals sends SIGTERM to the built server, where the shutdown tests
+// cancel a context in its place, so that it checks main's wiring of the
+// signals. The first SIGTERM begins the
 // graceful shutdown, which closes an idle connection at once, and the
 // process exits with status 0. An answer that a client does not read
-// holds the shutdown for -shutdown-timeout, here an hour; a second
+// holds the shutdown for --shutdown-timeout, here an hour; a second
 // SIGTERM then ends the process at once, with the status 143 a shell
 // gives a process SIGTERM killed, as a person pressing Ctrl-C twice
 // expects. The second follows the first as soon as the log says the

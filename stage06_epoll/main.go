@@ -161,7 +161,8 @@ func logSetup(matcherName string) {
 }
 
 // apiFlags are the flags of the API middleware, each off until it is
-// given, so that a server started without them is stage 4's with JSON.
+// given, so that a server started without them answers as the card's
+// routes alone do.
 type apiFlags struct {
 	corsOrigins originList
 	rate        float64

@@ -429,21 +429,36 @@ func TestStreamBackPressure(t *testing.T) {
 // in 32,768 tries.
 func TestEventsAcrossLoops(t *testing.T) {
 	addr := startServer(t, testConfig)
-	var streams []*http.Response
-	for range 16 {
-		_, stream := openEvents(t, addr)
-		streams = append(streams, stream)
-	}
-	api := dial(t, addr)
-	api.send(jsonRequest("POST", "/users", `{"name":"Ada"}`))
-	resp, body := api.response()
-	require.Equal(t, 201, resp.StatusCode)
-	var u User
-	require.NoError(t, json.Unmarshal([]byte(body), &u))
+	streams := openSubscribers(t, addr, 16)
+	u := createUser(t, addr, "Ada")
 	want := eventText(events.lastEvent(), "user.created", fmt.Sprintf(`{"id":%d,"name":"Ada"}`, u.ID))
 	for i, stream := range streams {
 		assert.Equal(t, want, readEvent(t, stream.Body), "subscriber %d", i)
 	}
+}
+
+// openSubscribers opens n streams of GET /events on addr.
+func openSubscribers(t *testing.T, addr string, n int) []*http.Response {
+	t.Helper()
+	var streams []*http.Response
+	for range n {
+		_, stream := openEvents(t, addr)
+		streams = append(streams, stream)
+	}
+	return streams
+}
+
+// createUser creates a user through the API at addr, which publishes
+// user.created to every subscriber.
+func createUser(t *testing.T, addr, name string) User {
+	t.Helper()
+	api := dial(t, addr)
+	api.send(jsonRequest("POST", "/users", fmt.Sprintf(`{"name":%q}`, name)))
+	resp, body := api.response()
+	require.Equal(t, 201, resp.StatusCode)
+	var u User
+	require.NoError(t, json.Unmarshal([]byte(body), &u))
+	return u
 }
 
 // TestEventsCostNoGoroutine is the lesson of the loop for event streams: a
@@ -454,15 +469,8 @@ func TestEventsCostNoGoroutine(t *testing.T) {
 	addr := startServer(t, testConfig)
 	before := runtime.NumGoroutine()
 	const subscribers = 200
-	var streams []*http.Response
-	for range subscribers {
-		_, stream := openEvents(t, addr)
-		streams = append(streams, stream)
-	}
-	api := dial(t, addr)
-	api.send(jsonRequest("POST", "/users", `{"name":"Ada"}`))
-	resp, _ := api.response()
-	require.Equal(t, 201, resp.StatusCode)
+	streams := openSubscribers(t, addr, subscribers)
+	createUser(t, addr, "Ada")
 	want := events.lastEvent()
 	for i, stream := range streams {
 		require.Contains(t, readEvent(t, stream.Body), fmt.Sprintf("id: %d\n", want), "subscriber %d", i)

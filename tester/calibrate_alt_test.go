@@ -202,6 +202,17 @@ func (s altServer) write(w io.Writer, req *altRequest, code int, ctype, body str
 // concerns against a server that answers that way, and expects a pass with
 // exactly the warnings listed: none where the RFCs and the cards agree
 // that either way is fine.
+// startAlt serves s on a loopback port until the test ends, and returns
+// its address.
+func startAlt(t *testing.T, s altServer) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go s.serve(ln)
+	return ln.Addr().String()
+}
+
 func TestCalibrationAlternatives(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -244,16 +255,13 @@ func TestCalibrationAlternatives(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			require.NoError(t, err)
-			t.Cleanup(func() { ln.Close() })
-			go tt.server.serve(ln)
-			code, rep := runTester(t, "-stage", fmt.Sprint(tt.stage), "-strict", "-addr", ln.Addr().String(), "-directory", servedDir(t), "-run", tt.run)
+			addr := startAlt(t, tt.server)
+			code, rep := runTester(t, "-stage", fmt.Sprint(tt.stage), "-strict", "-addr", addr, "-directory", servedDir(t), "-run", tt.run)
 			assert.Equal(t, 0, code)
 			assert.Equal(t, tt.warned, rep.warnings())
 
 			// -pedantic turns exactly those warnings into a failure.
-			code, _ = runTester(t, "-stage", fmt.Sprint(tt.stage), "-strict", "-pedantic", "-addr", ln.Addr().String(), "-directory", servedDir(t), "-run", tt.run)
+			code, _ = runTester(t, "-stage", fmt.Sprint(tt.stage), "-strict", "-pedantic", "-addr", addr, "-directory", servedDir(t), "-run", tt.run)
 			assert.Equal(t, map[bool]int{true: 0, false: 1}[len(tt.warned) == 0], code)
 		})
 	}
@@ -273,11 +281,8 @@ func TestChunkedFramingFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			require.NoError(t, err)
-			t.Cleanup(func() { ln.Close() })
-			go altServer{chunked: true, chunkEnd: tt.end}.serve(ln)
-			code, rep := runTester(t, "-stage", "2", "-addr", ln.Addr().String(), "-timeout", "1s", "-run", "^echo-path$")
+			addr := startAlt(t, altServer{chunked: true, chunkEnd: tt.end})
+			code, rep := runTester(t, "-stage", "2", "-addr", addr, "-timeout", "1s", "-run", "^echo-path$")
 			assert.Equal(t, 1, code)
 			require.Len(t, rep.Stages, 1)
 			var failure string
@@ -294,12 +299,9 @@ func TestChunkedFramingFaults(t *testing.T) {
 
 // TestInterimNoted checks that -v says when an interim answer was skipped.
 func TestInterimNoted(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go altServer{earlyHints: true}.serve(ln)
+	addr := startAlt(t, altServer{earlyHints: true})
 	var stdout, stderr bytes.Buffer
-	code := runMain([]string{"-stage", "2", "-addr", ln.Addr().String(), "-run", "^root-200$", "-v"}, &stdout, &stderr)
+	code := runMain([]string{"-stage", "2", "-addr", addr, "-run", "^root-200$", "-v"}, &stdout, &stderr)
 	assert.Equal(t, 0, code, stderr.String())
 	assert.Contains(t, stdout.String(), `note: skipped the interim response "HTTP/1.1 103 Early Hints" (RFC 9110 §15.2`)
 }

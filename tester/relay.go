@@ -85,22 +85,21 @@ func (s *server) relay(r io.Reader, stream *int) {
 			text += fmt.Sprintf(" … (%d more bytes of this line not shown)", cut)
 		}
 		s.mu.Lock()
-		s.relayed++
-		shown := s.relayed <= maxRelayedLines || s.rep.verbose
-		if s.relayed == maxRelayedLines+1 && !s.rep.verbose {
-			s.rep.line("[tester]", "your server has printed %d lines during this check; the rest of its output until the next check is not shown (-v shows it all)", maxRelayedLines)
-		}
-		s.mu.Unlock()
-		if shown {
-			s.rep.relay(s.prefix, text)
-		}
-		s.mu.Lock()
 		*stream++
 		s.tail = append(s.tail, shorten(text, maxTailLine))
 		if len(s.tail) > 5 {
 			s.tail = s.tail[1:]
 		}
+		s.relayed++
+		shown := s.relayed <= maxRelayedLines || s.rep.verbose
+		capped := s.relayed == maxRelayedLines+1 && !s.rep.verbose
 		s.mu.Unlock()
+		if capped {
+			s.rep.line("[tester]", "your server has printed %d lines during this check; the rest of its output until the next check is not shown (-v shows it all)", maxRelayedLines)
+		}
+		if shown {
+			s.rep.relay(s.prefix, text)
+		}
 	})
 }
 
